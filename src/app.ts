@@ -1,0 +1,56 @@
+import Fastify, { type FastifyServerOptions } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from './config.ts'
+import contentNegotiation from './plugins/content-negotiation.ts'
+import problemDetails from './plugins/problem-details.ts'
+import openapi from './plugins/swagger.ts'
+import database from './plugins/database.ts'
+import secrets from './plugins/secrets.ts'
+import providers from './plugins/providers.ts'
+import machines from './plugins/machines.ts'
+import sandboxProvider from './providers/sandbox/index.ts'
+import health from './routes/health.ts'
+import problemTypes from './routes/problem-types.ts'
+import backends from './routes/backends.ts'
+import backendCatalog from './routes/backend-catalog.ts'
+import keys from './routes/keys.ts'
+import backendMachines from './routes/backend-machines.ts'
+import machineApi from './routes/machine-api.ts'
+
+/** Builds the whole server, in the order things depend on each other. Nothing listens yet. */
+export async function buildApp (config: Config, options: FastifyServerOptions = {}) {
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    bodyLimit: config.bodyLimitBytes,
+    // Bodies are validated strictly: unknown properties are refused, not silently dropped.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true, keywords: ['xml'] } },
+    ...options
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // 1. The HTTP edge: representations in and out, errors as problem details, the API document.
+  await app.register(contentNegotiation, { bodyLimit: config.bodyLimitBytes, xmlMaxDepth: config.xmlMaxDepth })
+  await app.register(problemDetails)
+  await app.register(openapi)
+
+  // 2. Infrastructure: database (migrated), sealing key, provider registry and providers.
+  await app.register(database, { databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+  await app.register(secrets, { secretKey: config.secretKey, databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+  await app.register(providers)
+  await app.register(sandboxProvider)
+
+  // 3. Domain services: machine lifecycle, state watching, size prices.
+  await app.register(machines, { pollIntervalMs: config.pollIntervalMs, sizeCacheTtlMs: config.sizeCacheTtlMs })
+
+  // 4. Routes.
+  await app.register(health)
+  await app.register(problemTypes)
+  await app.register(backends)
+  await app.register(backendCatalog)
+  await app.register(keys)
+  await app.register(backendMachines)
+  await app.register(machineApi, { publicBaseUrl: config.publicBaseUrl })
+
+  return app
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>

@@ -1,0 +1,45 @@
+import { resolve } from 'node:path'
+
+/** Server configuration, read once from the environment. Every variable is in .env.example. */
+export interface Config {
+  host: string
+  port: number
+  logLevel: string
+  /** PostgreSQL URL; absent means the embedded PGlite database under dataDir. */
+  databaseUrl: string | undefined
+  dataDir: string
+  /** Base64 of 32 bytes; absent with the embedded database means "create one in dataDir". */
+  secretKey: string | undefined
+  /** How often machines in transitional states are polled at their provider. */
+  pollIntervalMs: number
+  /** How long fetched sizes and prices are reused before asking the provider again. */
+  sizeCacheTtlMs: number
+  bodyLimitBytes: number
+  xmlMaxDepth: number
+  /** Absolute base for links (machine API `url`s); absent means taken from each request. */
+  publicBaseUrl: string | undefined
+}
+
+const integer = (env: NodeJS.ProcessEnv, name: string, fallback: number): number => {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`)
+  return value
+}
+
+export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    host: env.HOST ?? '127.0.0.1',
+    port: integer(env, 'PORT', 3000),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    databaseUrl: env.DATABASE_URL === '' ? undefined : env.DATABASE_URL,
+    dataDir: resolve(env.STRATUS_DATA_DIR ?? '.data'),
+    secretKey: env.STRATUS_SECRET_KEY === '' ? undefined : env.STRATUS_SECRET_KEY,
+    pollIntervalMs: integer(env, 'POLL_INTERVAL_MS', 1000),
+    sizeCacheTtlMs: integer(env, 'SIZE_CACHE_TTL_MS', 3_600_000),
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576),
+    xmlMaxDepth: integer(env, 'XML_MAX_DEPTH', 32),
+    publicBaseUrl: env.PUBLIC_BASE_URL === '' ? undefined : env.PUBLIC_BASE_URL?.replace(/\/+$/, '')
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * Prices are kept as exact decimals (strings from PostgreSQL NUMERIC) and only turned into
+ * JSON numbers at the edge; six decimal places cover every provider's per-hour list price.
+ */
+export interface Price { amount: string, currency: string }
+
+const DECIMAL = /^\d{1,6}(\.\d{1,6})?$/
+
+export function parsePrice (amount: string | number, currency: string): Price {
+  const text = typeof amount === 'number' ? amount.toFixed(6) : amount
+  if (!DECIMAL.test(text)) throw new Error(`not an hourly price: ${text}`)
+  if (!/^[A-Z]{3}$/.test(currency)) throw new Error(`not an ISO 4217 currency: ${currency}`)
+  return { amount: text, currency }
+}
+
+/** A stored decimal as the JSON number clients read (Number keeps 6 decimals exactly enough). */
+export const priceNumber = (amount: { toString(): string } | null): number | null =>
+  amount === null ? null : Number(amount.toString())

@@ -1,0 +1,23 @@
+import fp from 'fastify-plugin'
+import type { PrismaClient } from '../generated/prisma/client.ts'
+import { openDatabase } from '../db/database.ts'
+import { migrate } from '../db/migrate.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance { db: PrismaClient }
+}
+
+/** Opens PostgreSQL (or the embedded PGlite), applies pending migrations, closes on shutdown. */
+export default fp<{ databaseUrl: string | undefined, dataDir: string }>(async function database (app, options) {
+  const database = await openDatabase(options)
+  try {
+    const applied = await migrate(database.runner)
+    if (applied.length > 0) app.log.info({ applied }, 'applied database migrations')
+  } catch (error) {
+    await database.close()
+    throw error
+  }
+  app.decorate('db', database.prisma)
+  app.addHook('onClose', async () => database.close())
+  app.log.info({ database: database.kind }, 'database ready')
+}, { name: 'database' })

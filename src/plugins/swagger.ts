@@ -1,0 +1,63 @@
+import fp from 'fastify-plugin'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { Problem } from '../schemas/problem.ts'
+import { BODY_TYPES, PRODUCES } from './content-negotiation.ts'
+
+/** Every array is wrapped in XML (<tags><tag>..</tag></tags>); OpenAPI's default is not, so say so. */
+function wrapArrays (node: unknown): void {
+  if (Array.isArray(node)) { node.forEach(wrapArrays); return }
+  if (node === null || typeof node !== 'object') return
+  const schema = node as Record<string, any>
+  if (schema.type === 'array') schema.xml = { ...schema.xml, wrapped: true }
+  Object.values(schema).forEach(wrapArrays)
+}
+
+/**
+ * The OpenAPI document, derived from the route schemas, with both media types on every body
+ * and answer; served at /openapi.json and /openapi.yaml, explorable in Swagger UI at /docs.
+ */
+export default fp(async function openapi (app) {
+  app.addSchema(Problem)
+
+  // Before swagger collects the routes: every route speaks JSON and XML unless it says otherwise.
+  app.addHook('onRoute', (route) => {
+    if (route.schema === undefined || route.config?.negotiate === false) return
+    route.schema.produces ??= PRODUCES
+    if (route.schema.body !== undefined) route.schema.consumes ??= BODY_TYPES
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Stratus',
+        version: '0.1.0',
+        description: 'One API for machines on every cloud. Two dialects: the backends API (mist.io style) and the machine API (GATE Cloud style). ' +
+          'Every operation answers JSON or XML as Accept asks and takes JSON or XML bodies. Errors are RFC 9457 problem details ' +
+          '(application/problem+json or application/problem+xml). In XML, arrays are wrapped (<tags><tag>a</tag></tags>), maps are ' +
+          '<entry key="...">value</entry> elements, null is nil="true", and untyped values carry type="number|boolean|object|array".'
+      },
+      tags: [
+        { name: 'backends', description: 'Cloud accounts and what they offer' },
+        { name: 'keys', description: 'SSH keys' },
+        { name: 'machines (backends API)', description: 'mist.io-style machine management' },
+        { name: 'machines (machine API)', description: 'GATE Cloud-style machine management' },
+        { name: 'meta', description: 'Health and problem types' }
+      ]
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string | undefined) ?? `def-${i}` },
+    transformObject: (documentObject) => {
+      const document = 'openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject
+      wrapArrays(document)
+      return document
+    }
+  })
+
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } })
+
+  app.get('/openapi.json', { schema: { hide: true }, config: { negotiate: false } }, async (_request, reply) =>
+    reply.type('application/json; charset=utf-8').send(JSON.stringify(app.swagger(), null, 2)))
+  app.get('/openapi.yaml', { schema: { hide: true }, config: { negotiate: false } }, async (_request, reply) =>
+    reply.type('application/yaml; charset=utf-8').send(app.swagger({ yaml: true })))
+}, { name: 'openapi' })

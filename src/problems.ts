@@ -1,0 +1,45 @@
+/**
+ * RFC 9457 problem types of this API. Each type is a relative URI that resolves on the server
+ * itself (GET /problems/{name} describes it), so a client can branch on `type` and a person can
+ * follow it.
+ */
+export const PROBLEM_TYPES = {
+  'validation-failed': { status: 400, title: 'The request is not valid' },
+  'malformed-body': { status: 400, title: 'The request body cannot be parsed' },
+  'not-found': { status: 404, title: 'No such resource' },
+  'not-acceptable': { status: 406, title: 'No acceptable representation' },
+  'invalid-state': { status: 409, title: 'The action is not valid in the current state' },
+  conflict: { status: 409, title: 'The request conflicts with the current state' },
+  'body-too-large': { status: 413, title: 'The request body is too large' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported request body media type' },
+  'action-not-supported': { status: 422, title: 'The provider cannot perform this action on this machine' },
+  'unknown-reference': { status: 422, title: 'The request refers to something that does not exist' },
+  'provider-rejected': { status: 422, title: 'The cloud provider refused the request as invalid' },
+  'provider-error': { status: 502, title: 'The cloud provider failed' },
+  'provider-credentials-rejected': { status: 502, title: 'The cloud provider rejected the backend credentials' },
+  'provider-unavailable': { status: 503, title: 'The cloud provider is unavailable or throttling' },
+  'provider-timeout': { status: 504, title: 'The cloud provider did not answer in time' },
+  'internal-error': { status: 500, title: 'Internal server error' }
+} as const satisfies Record<string, { status: number, title: string }>
+
+export type ProblemType = keyof typeof PROBLEM_TYPES
+
+export const problemTypeUri = (type: ProblemType): string => `/problems/${type}`
+
+/** An error that is answered as a problem document of the given type. */
+export class Problem extends Error {
+  readonly type: ProblemType
+  readonly status: number
+  readonly extensions: Record<string, unknown>
+  readonly headers: Record<string, string>
+
+  constructor (type: ProblemType, detail: string, options: { extensions?: Record<string, unknown>, headers?: Record<string, string>, status?: number } = {}) {
+    super(detail)
+    this.type = type
+    this.status = options.status ?? PROBLEM_TYPES[type].status
+    this.extensions = options.extensions ?? {}
+    this.headers = options.headers ?? {}
+  }
+}
+
+export const notFound = (what: string): Problem => new Problem('not-found', `${what} does not exist`)

@@ -1,0 +1,89 @@
+import type { MachineAction } from '../domain/lifecycle.ts'
+import type { MachineState } from '../domain/machine-states.ts'
+
+/**
+ * The one small interface every cloud implements. Drivers speak in the backends-API vocabulary
+ * (machine states, size/image/location ids) and throw ProviderError for every failure of the
+ * cloud, so that routes and services never see an SDK's own errors.
+ */
+export interface ProviderSize {
+  id: string
+  name: string
+  cpus: number
+  ramMb: number
+  diskGb: number
+  /** Hourly list price as an exact decimal string, e.g. "0.0416". */
+  hourlyPrice: string
+  currency: string
+}
+
+export interface ProviderImage { id: string, name: string, extra: Record<string, unknown> }
+export interface ProviderLocation { id: string, name: string, country: string }
+
+export interface ProviderMachine {
+  id: string
+  name: string
+  state: MachineState
+  size: string | null
+  image: string | null
+  location: string | null
+  publicIps: string[]
+  privateIps: string[]
+  publicUrl: string | null
+  extra: Record<string, unknown>
+}
+
+export interface CreateMachineSpec {
+  name: string
+  size: string
+  image: string
+  location: string
+  /** Our uuid, passed to clouds that support idempotent creation (EC2 ClientToken and the like). */
+  clientToken: string
+  publicKey: string | null
+  script: string | null
+  adminPassword: string
+  monitoring: boolean
+  docker?: DockerOptions
+}
+
+export interface DockerOptions {
+  env?: Record<string, string>
+  command?: string
+  exposedPorts?: Record<string, Record<string, never>>
+  portBindings?: Record<string, Array<{ HostPort: string }>>
+}
+
+export interface ProviderDriver {
+  listSizes(): Promise<ProviderSize[]>
+  listImages(): Promise<ProviderImage[]>
+  listLocations(): Promise<ProviderLocation[]>
+  listMachines(): Promise<ProviderMachine[]>
+  /** null when the cloud no longer knows the machine (it is gone). */
+  getMachine(id: string): Promise<ProviderMachine | null>
+  createMachine(spec: CreateMachineSpec): Promise<ProviderMachine>
+  /** Starts the action; completion is observed through getMachine. */
+  performAction(id: string, action: MachineAction): Promise<void>
+  /** Whether the cloud can do this action on this kind of machine at all (the "never" case). */
+  supports(machine: { size: string | null, image: string | null }, action: MachineAction): boolean
+  close?(): Promise<void>
+}
+
+/** What a backend row gives a driver factory: the opened credentials and plain settings. */
+export interface BackendConnection {
+  id: string
+  credentials: Record<string, unknown>
+  settings: Record<string, unknown>
+}
+
+export interface ProviderDefinition {
+  /** "vm" or "container": the machine API's default `kind` for machines of this provider. */
+  machineKind: string
+  /** Names of request fields that are credentials (sealed at rest, never answered). */
+  credentialFields: readonly string[]
+  /** Names of request fields that are plain settings (answered back). */
+  settingFields: readonly string[]
+  /** Checks credentials and settings beyond the shared schema; returns problems as sentences. */
+  validate(credentials: Record<string, unknown>, settings: Record<string, unknown>): string[]
+  connect(backend: BackendConnection): ProviderDriver
+}

@@ -1,0 +1,60 @@
+import type { SecretBox } from '../domain/secret-box.ts'
+import type { ProviderDefinition, ProviderDriver } from './driver.ts'
+
+interface BackendRow {
+  id: string
+  provider: string
+  credentials: string
+  settings: unknown
+  updatedAt: Date
+}
+
+/**
+ * Provider plugins define themselves here under their backend type; services ask for the driver
+ * of a backend. Drivers are reused per backend until the backend row changes.
+ */
+export class ProviderRegistry {
+  readonly #definitions = new Map<string, ProviderDefinition>()
+  readonly #drivers = new Map<string, { version: number, driver: ProviderDriver }>()
+  readonly #secrets: SecretBox
+
+  constructor (secrets: SecretBox) {
+    this.#secrets = secrets
+  }
+
+  define (type: string, definition: ProviderDefinition): void {
+    if (this.#definitions.has(type)) throw new Error(`provider ${type} is defined twice`)
+    this.#definitions.set(type, definition)
+  }
+
+  definition (type: string): ProviderDefinition | undefined {
+    return this.#definitions.get(type)
+  }
+
+  get types (): string[] { return [...this.#definitions.keys()] }
+
+  driverFor (backend: BackendRow): ProviderDriver {
+    const cached = this.#drivers.get(backend.id)
+    if (cached !== undefined && cached.version === backend.updatedAt.getTime()) return cached.driver
+    const definition = this.#definitions.get(backend.provider)
+    if (definition === undefined) throw new Error(`no provider plugin is registered for ${backend.provider}`)
+    void cached?.driver.close?.()
+    const driver = definition.connect({
+      id: backend.id,
+      credentials: this.#secrets.openJson<Record<string, unknown>>(backend.credentials),
+      settings: (backend.settings ?? {}) as Record<string, unknown>
+    })
+    this.#drivers.set(backend.id, { version: backend.updatedAt.getTime(), driver })
+    return driver
+  }
+
+  forget (backendId: string): void {
+    void this.#drivers.get(backendId)?.driver.close?.()
+    this.#drivers.delete(backendId)
+  }
+
+  async close (): Promise<void> {
+    await Promise.all([...this.#drivers.values()].map(async ({ driver }) => driver.close?.()))
+    this.#drivers.clear()
+  }
+}

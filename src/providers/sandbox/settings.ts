@@ -1,0 +1,39 @@
+/** The sandbox's per-backend knobs: how slowly it works and which operations fail, and how. */
+export const SANDBOX_OPERATIONS = ['catalog', 'list', 'get', 'create', 'start', 'shutdown', 'reboot', 'destroy'] as const
+export type SandboxOperation = (typeof SANDBOX_OPERATIONS)[number]
+
+export const SANDBOX_FAULTS = ['timeout', 'unavailable', 'rate-limited', 'server-error', 'credentials-rejected'] as const
+export type SandboxFault = (typeof SANDBOX_FAULTS)[number]
+
+export interface SandboxSettings {
+  bootDelayMs: number
+  stopDelayMs: number
+  faults: Partial<Record<SandboxOperation, SandboxFault>>
+}
+
+export const DEFAULT_BOOT_DELAY_MS = 2000
+export const DEFAULT_STOP_DELAY_MS = 1000
+
+export function readSandboxSettings (settings: Record<string, unknown>): SandboxSettings {
+  return {
+    bootDelayMs: typeof settings.boot_delay_ms === 'number' ? settings.boot_delay_ms : DEFAULT_BOOT_DELAY_MS,
+    stopDelayMs: typeof settings.stop_delay_ms === 'number' ? settings.stop_delay_ms : DEFAULT_STOP_DELAY_MS,
+    faults: (settings.faults ?? {}) as SandboxSettings['faults']
+  }
+}
+
+export function validateSandboxSettings (settings: Record<string, unknown>): string[] {
+  const problems: string[] = []
+  const faults = settings.faults
+  if (faults !== undefined) {
+    if (typeof faults !== 'object' || faults === null || Array.isArray(faults)) return ['faults must be an object']
+    for (const [operation, fault] of Object.entries(faults)) {
+      if (!(SANDBOX_OPERATIONS as readonly string[]).includes(operation)) {
+        problems.push(`faults: unknown operation "${operation}" (one of ${SANDBOX_OPERATIONS.join(', ')})`)
+      } else if (!(SANDBOX_FAULTS as readonly unknown[]).includes(fault)) {
+        problems.push(`faults.${operation}: unknown fault (one of ${SANDBOX_FAULTS.join(', ')})`)
+      }
+    }
+  }
+  return problems
+}

@@ -1,0 +1,83 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import { GATE_CONTROL_ACTIONS } from '../domain/lifecycle.ts'
+import { GATE_STATES, machineStatesFor } from '../domain/machine-states.ts'
+import { Problem } from '../problems.ts'
+import { toGateMachine, toGateSummary } from '../representations/gate-machine.ts'
+import {
+  GateControlBody, GateMachine, GateMachineList, GateMachineListQuery, GateMachineParams, GateRenameBody
+} from '../schemas/gate-machine.ts'
+import { problemResponses } from '../schemas/problem.ts'
+import { findMachine } from '../services/lookup.ts'
+
+const DEFAULT_STATES = machineStatesFor(GATE_STATES.filter((state) => state !== 'destroyed'))
+
+/** The machine API (GATE Cloud document): list by state, details, rename, start/stop. */
+const machineApi: FastifyPluginAsyncTypebox<{ publicBaseUrl: string | undefined }> = async (app, options) => {
+  const baseUrl = (request: FastifyRequest): string => options.publicBaseUrl ?? `${request.protocol}://${request.host}`
+
+  app.get('/api/machine', {
+    schema: {
+      tags: ['machines (machine API)'],
+      summary: 'List machines, optionally by state',
+      description: 'state is repeatable (?state=active&state=stopping); without it every machine but destroyed ones is listed.',
+      querystring: GateMachineListQuery,
+      response: { 200: GateMachineList, ...problemResponses(400, 406) }
+    }
+  }, async (request) => {
+    const states = request.query.state === undefined ? DEFAULT_STATES : machineStatesFor(request.query.state)
+    const rows = await app.db.machine.findMany({
+      where: { state: { in: states } },
+      select: { id: true, state: true },
+      orderBy: { id: 'asc' }
+    })
+    const base = baseUrl(request)
+    return rows.map((row) => toGateSummary(row, base))
+  })
+
+  app.get('/api/machine/:id', {
+    schema: {
+      tags: ['machines (machine API)'],
+      summary: 'Machine details',
+      params: GateMachineParams,
+      response: { 200: GateMachine, ...problemResponses(400, 404, 406) }
+    }
+  }, async (request) => toGateMachine(await findMachine(app.db, request.params.id), app.secrets))
+
+  app.post('/api/machine/:id', {
+    schema: {
+      tags: ['machines (machine API)'],
+      summary: 'Rename a machine',
+      description: 'The name is the only detail that can change. Answers like GET. Destroyed machines are archive records and cannot change (409).',
+      params: GateMachineParams,
+      body: GateRenameBody,
+      response: { 200: GateMachine, ...problemResponses(400, 404, 406, 409, 413, 415) }
+    }
+  }, async (request) => {
+    const machine = await findMachine(app.db, request.params.id)
+    const { count } = await app.db.machine.updateMany({
+      where: { id: machine.id, state: { not: 'terminated' } },
+      data: { name: request.body.name }
+    })
+    if (count === 0) throw new Problem('invalid-state', 'a destroyed machine is an archive record and cannot be renamed', { extensions: { state: 'destroyed', allowed_actions: [] } })
+    return toGateMachine(await app.db.machine.findUniqueOrThrow({ where: { id: machine.id } }), app.secrets)
+  })
+
+  app.post('/api/machine/:id/control', {
+    schema: {
+      tags: ['machines (machine API)'],
+      summary: 'Start an inactive machine or stop an active one',
+      description: '204 when accepted. 409 (invalid-state) when the action is not valid in the current state; 422 (action-not-supported) when the provider can never do it for this machine.',
+      params: GateMachineParams,
+      body: GateControlBody,
+      response: { 204: Type.Null({ description: 'Accepted' }), ...problemResponses(400, 404, 406, 409, 413, 415, 422, 502, 503, 504) }
+    }
+  }, async (request, reply) => {
+    const machine = await findMachine(app.db, request.params.id)
+    await app.machines.act(machine, GATE_CONTROL_ACTIONS[request.body.action as keyof typeof GATE_CONTROL_ACTIONS])
+    return reply.code(204).send(null)
+  })
+}
+
+export default machineApi

@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto'
+import type { Backend, Machine, PrismaClient } from '../generated/prisma/client.ts'
+import { finalStateOf, isValidNow, MACHINE_ACTIONS, transitionalStateOf, validFromStates, type MachineAction } from '../domain/lifecycle.ts'
+import { isTransitional } from '../domain/machine-states.ts'
+import { randomSecret } from '../domain/ids.ts'
+import type { SecretBox } from '../domain/secret-box.ts'
+import type { CreateMachineSpec } from '../providers/driver.ts'
+import { ProviderError } from '../providers/provider-error.ts'
+import type { ProviderRegistry } from '../providers/provider-registry.ts'
+import { Problem } from '../problems.ts'
+import { applyTransition } from './transitions.ts'
+import { reconcile } from './reconcile.ts'
+import type { SizeCatalog } from './size-catalog.ts'
+import type { StateWatcher } from './state-watcher.ts'
+
+export type MachineWithBackend = Machine & { backend: Backend }
+
+export interface CreateMachineInput {
+  name: string
+  key?: string
+  image: string
+  location: string
+  size: string
+  script?: string
+  monitoring?: boolean
+  kind?: string
+  docker_env?: Record<string, string>
+  docker_command?: string
+  docker_exposed_ports?: Record<string, Record<string, never>>
+  docker_port_bindings?: Record<string, Array<{ HostPort: string }>>
+}
+
+const DOCKER_FIELDS = ['docker_env', 'docker_command', 'docker_exposed_ports', 'docker_port_bindings'] as const
+// How long a cloud may keep reporting the old state after accepting an action.
+const STALE_GRACE_MS = 10_000
+
+/** Creating machines, acting on them, and keeping their records in line with the provider. */
+export class MachineService {
+  constructor (
+    private readonly db: PrismaClient,
+    private readonly providers: ProviderRegistry,
+    private readonly sizes: SizeCatalog,
+    private readonly watcher: StateWatcher,
+    private readonly secrets: SecretBox
+  ) {}
+
+  async create (backend: Backend, input: CreateMachineInput): Promise<Machine> {
+    const definition = this.providers.definition(backend.provider)!
+    const isDocker = backend.provider === 'docker'
+    const misplaced = DOCKER_FIELDS.filter((field) => input[field] !== undefined)
+    if (!isDocker && misplaced.length > 0) {
+      throw new Problem('validation-failed', `${misplaced.join(', ')} only apply to docker backends`, {
+        extensions: { errors: misplaced.map((field) => ({ pointer: `/body/${field}`, detail: 'only for docker backends' })) }
+      })
+    }
+    if (isDocker && input.docker_command === undefined) {
+      throw new Problem('validation-failed', 'docker_command is required for docker backends', { extensions: { errors: [{ pointer: '/body/docker_command', detail: 'required for docker backends' }] } })
+    }
+    if (!isDocker && input.key === undefined) {
+      throw new Problem('validation-failed', 'key is required', { extensions: { errors: [{ pointer: '/body/key', detail: 'required' }] } })
+    }
+    const key = input.key === undefined ? null : await this.db.key.findUnique({ where: { id: input.key } })
+    if (input.key !== undefined && key === null) throw new Problem('unknown-reference', `key ${input.key} does not exist`)
+    const size = await this.sizes.find(backend, input.size)
+    if (size === undefined) throw new Problem('unknown-reference', `size ${input.size} is not offered by backend ${backend.id}`)
+
+    const uuid = randomUUID()
+    const adminPassword = randomSecret(20)
+    const spec: CreateMachineSpec = {
+      name: input.name,
+      size: input.size,
+      image: input.image,
+      location: input.location,
+      clientToken: uuid,
+      publicKey: key?.publicKey ?? null,
+      script: input.script ?? null,
+      adminPassword,
+      monitoring: input.monitoring ?? false,
+      ...(isDocker
+        ? { docker: { env: input.docker_env, command: input.docker_command, exposedPorts: input.docker_exposed_ports, portBindings: input.docker_port_bindings } }
+        : {})
+    }
+    const driver = this.providers.driverFor(backend)
+    const created = await driver.createMachine(spec)
+
+    let machine: Machine
+    try {
+      machine = await this.db.$transaction(async (tx) => {
+        const row = await tx.machine.create({
+          data: {
+            uuid,
+            backendId: backend.id,
+            providerId: created.id,
+            name: input.name,
+            state: created.state,
+            kind: input.kind ?? definition.machineKind,
+            size: created.size ?? input.size,
+            image: created.image ?? input.image,
+            location: created.location ?? input.location,
+            keyId: key?.id ?? null,
+            publicIps: created.publicIps,
+            privateIps: created.privateIps,
+            extra: created.extra as object,
+            hourlyPrice: size.hourlyPrice,
+            currency: size.currency,
+            lastTransition: new Date(),
+            publicUrl: created.publicUrl,
+            adminPassword: this.secrets.seal(adminPassword),
+            ownerId: backend.ownerId
+          }
+        })
+        await tx.transition.create({
+          data: { machineId: row.id, fromState: null, toState: row.state, at: row.lastTransition, cause: 'api_action', detail: 'create' }
+        })
+        return row
+      })
+    } catch (error) {
+      // Never leave a machine running at the provider that no record knows of.
+      await driver.performAction(created.id, 'destroy').catch(() => {})
+      throw error
+    }
+    if (isTransitional(machine.state)) this.watcher.watch(machine.id, { cause: 'api_action' })
+    return machine
+  }
+
+  /** The action's "never" (provider) and "not now" (state) checks, then the action itself. */
+  async act (machine: MachineWithBackend, action: MachineAction): Promise<Machine> {
+    const driver = this.providers.driverFor(machine.backend)
+    if (!driver.supports(machine, action)) {
+      throw new Problem('action-not-supported', `${machine.backend.provider} cannot ${action} this machine (size ${machine.size ?? 'unknown'})`)
+    }
+    const claimed = await applyTransition(this.db, {
+      machineId: machine.id, from: validFromStates(action), to: transitionalStateOf(action), cause: 'api_action', detail: action
+    })
+    if (claimed === null) throw await this.#invalidState(machine.id, action)
+
+    try {
+      await driver.performAction(machine.providerId, action)
+    } catch (error) {
+      if (error instanceof ProviderError && error.certainlyNotDone) {
+        await applyTransition(this.db, {
+          machineId: machine.id, from: [claimed.machine.state], to: claimed.from, cause: 'action_failed', detail: `${action}: ${error.message}`
+        })
+      } else {
+        // Nobody knows whether the provider did it: let the watcher ask until it knows.
+        this.watcher.watch(machine.id, { cause: 'api_action' })
+      }
+      throw error
+    }
+    // A reboot ends where it began, so its old state cannot be told from its end: no grace there.
+    const stale = finalStateOf(action) === claimed.from ? undefined : { state: claimed.from, until: Date.now() + STALE_GRACE_MS }
+    this.watcher.watch(machine.id, { cause: 'api_action', stale })
+    return claimed.machine
+  }
+
+  async #invalidState (machineId: number, action: MachineAction): Promise<Problem> {
+    const current = await this.db.machine.findUniqueOrThrow({ where: { id: machineId }, include: { backend: true } })
+    const driver = this.providers.driverFor(current.backend)
+    const allowed = MACHINE_ACTIONS.filter((candidate) => isValidNow(current.state, candidate) && driver.supports(current, candidate))
+    return new Problem('invalid-state', `cannot ${action} a machine that is ${current.state}`, {
+      extensions: { state: current.state, allowed_actions: allowed }
+    })
+  }
+
+  /**
+   * Reads the backend's machines from its provider and records what changed. Transitional
+   * machines are left to the watcher, which owns them until they settle.
+   */
+  async sync (backend: Backend): Promise<Machine[]> {
+    const observed = new Map((await this.providers.driverFor(backend).listMachines()).map((m) => [m.id, m]))
+    const machines = await this.db.machine.findMany({ where: { backendId: backend.id, state: { not: 'terminated' } }, orderBy: { id: 'asc' } })
+    const current: Machine[] = []
+    for (const machine of machines) {
+      if (isTransitional(machine.state)) {
+        this.watcher.watch(machine.id, { cause: 'provider_sync' })
+        current.push(machine)
+        continue
+      }
+      const synced = await reconcile(this.db, machine, observed.get(machine.providerId) ?? null, 'provider_sync')
+      if (isTransitional(synced.state)) this.watcher.watch(synced.id, { cause: 'provider_sync' })
+      if (synced.state !== 'terminated') current.push(synced)
+    }
+    return current
+  }
+}

@@ -1,0 +1,42 @@
+import type { Backend, PrismaClient, Size } from '../generated/prisma/client.ts'
+import { parsePrice } from '../domain/pricing.ts'
+import type { ProviderRegistry } from '../providers/provider-registry.ts'
+
+/**
+ * Sizes and their hourly prices per backend, fetched from the provider and kept with the time
+ * they were fetched; reused until they are older than the cache TTL.
+ */
+export class SizeCatalog {
+  constructor (
+    private readonly db: PrismaClient,
+    private readonly providers: ProviderRegistry,
+    private readonly ttlMs: number
+  ) {}
+
+  async list (backend: Backend): Promise<Size[]> {
+    const cached = await this.db.size.findMany({ where: { backendId: backend.id }, orderBy: { sizeId: 'asc' } })
+    const fresh = cached.length > 0 && cached.every((size) => Date.now() - size.fetchedAt.getTime() < this.ttlMs)
+    return fresh ? cached : this.refresh(backend)
+  }
+
+  async find (backend: Backend, sizeId: string): Promise<Size | undefined> {
+    return (await this.list(backend)).find((size) => size.sizeId === sizeId)
+  }
+
+  async refresh (backend: Backend): Promise<Size[]> {
+    const sizes = await this.providers.driverFor(backend).listSizes()
+    const fetchedAt = new Date()
+    const rows = sizes.map((size) => {
+      const price = parsePrice(size.hourlyPrice, size.currency)
+      return {
+        backendId: backend.id, sizeId: size.id, name: size.name, cpus: size.cpus, ramMb: size.ramMb,
+        diskGb: size.diskGb, hourlyPrice: price.amount, currency: price.currency, fetchedAt
+      }
+    })
+    await this.db.$transaction([
+      this.db.size.deleteMany({ where: { backendId: backend.id } }),
+      this.db.size.createMany({ data: rows })
+    ])
+    return this.db.size.findMany({ where: { backendId: backend.id }, orderBy: { sizeId: 'asc' } })
+  }
+}
