@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import { buildApp, type App } from '../src/app.ts'
+import { loadConfig, type Config } from '../src/config.ts'
+
+/**
+ * Builds the real app for inject() against the real PostgreSQL server. Each test file gets a
+ * database of its own (created here, dropped at teardown), so files run in parallel.
+ */
+export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
+export const TEST_SECRET_KEY = Buffer.alloc(32, 7).toString('base64')
+
+interface Teardown { teardown(fn: () => unknown): void }
+
+export async function createTestDatabase (): Promise<{ url: string, drop: () => Promise<void> }> {
+  const name = `stratus_test_${process.pid}_${randomBytes(4).toString('hex')}`
+  const admin = new pg.Client({ connectionString: POSTGRES_URL })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  await admin.end()
+  const url = new URL(POSTGRES_URL)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: POSTGRES_URL })
+      await client.connect()
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await client.end()
+    }
+  }
+}
+
+export function testConfig (overrides: Partial<Config> = {}): Config {
+  return {
+    ...loadConfig({}),
+    logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+    secretKey: TEST_SECRET_KEY,
+    pollIntervalMs: 10,
+    ...overrides
+  }
+}
+
+export async function buildTestApp (t: Teardown, overrides: Partial<Config> = {}): Promise<App & { databaseUrl: string }> {
+  const database = overrides.databaseUrl === undefined ? await createTestDatabase() : undefined
+  const databaseUrl = overrides.databaseUrl ?? database!.url
+  const app = await buildApp(testConfig({ ...overrides, databaseUrl }))
+  // The app goes first, then its database: nothing may still be querying what is dropped.
+  t.teardown(async () => {
+    await app.close()
+    await database?.drop()
+  })
+  await app.ready()
+  return Object.assign(app, { databaseUrl })
+}
+
+/** Polls until check() returns a value other than undefined/false, or fails after timeoutMs. */
+export async function eventually<T> (check: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value !== undefined && value !== false) return value
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+export const json = (body: string): any => JSON.parse(body)
+
+/** A sandbox backend with fast, configurable delays. */
+export async function addSandboxBackend (app: App, settings: Record<string, unknown> = {}): Promise<string> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/backends',
+    payload: { title: 'Sandbox', provider: 'sandbox', api_key: 'sandbox-secret-key', boot_delay_ms: 30, stop_delay_ms: 30, ...settings }
+  })
+  if (res.statusCode !== 201) throw new Error(`backend not created: ${res.body}`)
+  return json(res.body).id
+}
+
+export async function addKey (app: App, name = 'test-key'): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/keys', payload: { name } })
+  if (res.statusCode !== 201) throw new Error(`key not created: ${res.body}`)
+  return json(res.body).id
+}
+
+export interface CreatedMachine { id: number, providerId: string }
+
+/** Creates a sandbox machine; returns its machine-API id and its provider id. */
+export async function createMachine (app: App, backendId: string, keyId: string, body: Record<string, unknown> = {}): Promise<CreatedMachine> {
+  const res = await app.inject({
+    method: 'POST',
+    url: `/backends/${backendId}/machines`,
+    payload: { name: 'web-1', key: keyId, image: 'debian-12', location: 'sbx-eu-1', size: 'sbx.small', ...body }
+  })
+  if (res.statusCode !== 201) throw new Error(`machine not created: ${res.body}`)
+  return { id: Number(res.headers.location!.split('/').pop()), providerId: json(res.body).id }
+}
+
+/** Waits until the machine API shows the machine in `state`. */
+export async function waitForState (app: App, id: number, state: string, timeoutMs = 5000): Promise<any> {
+  return eventually(async () => {
+    const res = await app.inject({ method: 'GET', url: `/api/machine/${id}` })
+    const body = json(res.body)
+    return body.state === state ? body : undefined
+  }, timeoutMs)
+}

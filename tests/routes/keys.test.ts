@@ -1,0 +1,33 @@
+import t from 'tap'
+import { buildTestApp, json } from '../helper.ts'
+
+const PUBLIC = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl alice@laptop'
+
+t.test('keys: register, generate (private key once), list, delete', async (t) => {
+  const app = await buildTestApp(t)
+  const registered = await app.inject({ method: 'POST', url: '/keys', payload: { name: 'alice', public_key: PUBLIC } })
+  t.equal(registered.statusCode, 201)
+  t.match(json(registered.body), { id: String, name: 'alice', public_key: PUBLIC, fingerprint: /^SHA256:/ })
+  t.notOk('private_key' in json(registered.body))
+
+  const generated = await app.inject({ method: 'POST', url: '/keys', payload: { name: 'generated' }, headers: { accept: 'application/xml' } })
+  t.equal(generated.statusCode, 201)
+  t.match(generated.body, /<private_key>-----BEGIN OPENSSH PRIVATE KEY-----\n/)
+  const privateKey = /<private_key>([^<]+)<\/private_key>/.exec(generated.body)![1]!
+
+  const list = await app.inject({ method: 'GET', url: '/keys' })
+  t.same(json(list.body).map((k: { name: string }) => k.name), ['alice', 'generated'])
+  t.notMatch(list.body, /PRIVATE KEY/, 'never answered again')
+  const stored = await app.db.key.findFirstOrThrow({ where: { name: 'generated' } })
+  t.notMatch(stored.privateKey!, /PRIVATE KEY/, 'sealed at rest')
+  t.equal(app.secrets.open(stored.privateKey!), privateKey.replace(/&#xA;/g, '\n'))
+
+  t.equal((await app.inject({ method: 'POST', url: '/keys', payload: { name: 'alice' } })).statusCode, 409, 'names are unique')
+  const bad = await app.inject({ method: 'POST', url: '/keys', payload: { name: 'bad', public_key: 'ssh-rsa nonsense' } })
+  t.equal(bad.statusCode, 400)
+  t.equal(json(bad.body).errors[0].pointer, '/body/public_key')
+
+  const id = json(registered.body).id
+  t.equal((await app.inject({ method: 'DELETE', url: `/keys/${id}` })).statusCode, 204)
+  t.equal((await app.inject({ method: 'DELETE', url: `/keys/${id}` })).statusCode, 404)
+})
