@@ -16,8 +16,11 @@ export interface Database {
 }
 
 /** PostgreSQL through node-postgres: one pool serves Prisma, a separate client runs migrations. */
-async function openPostgres (url: string): Promise<Database> {
+async function openPostgres (url: string, onIdleError: (error: Error) => void): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10 })
+  // An idle connection the server drops (restart, failover) must not take the process down;
+  // the pool replaces it on the next query.
+  pool.on('error', onIdleError)
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
   const client = new pg.Client({ connectionString: url })
   await client.connect()
@@ -59,5 +62,5 @@ async function openPglite (dataDir: string): Promise<Database> {
   }
 }
 
-export const openDatabase = (options: { databaseUrl: string | undefined, dataDir: string }): Promise<Database> =>
-  options.databaseUrl !== undefined ? openPostgres(options.databaseUrl) : openPglite(options.dataDir)
+export const openDatabase = (options: { databaseUrl: string | undefined, dataDir: string }, onIdleError: (error: Error) => void = () => {}): Promise<Database> =>
+  options.databaseUrl !== undefined ? openPostgres(options.databaseUrl, onIdleError) : openPglite(options.dataDir)

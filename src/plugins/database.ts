@@ -9,7 +9,7 @@ declare module 'fastify' {
 
 /** Opens PostgreSQL (or the embedded PGlite), applies pending migrations, closes on shutdown. */
 export default fp<{ databaseUrl: string | undefined, dataDir: string }>(async function database (app, options) {
-  const database = await openDatabase(options)
+  const database = await openDatabase(options, (error) => app.log.warn({ err: error }, 'idle database connection lost'))
   try {
     const applied = await migrate(database.runner)
     if (applied.length > 0) app.log.info({ applied }, 'applied database migrations')
