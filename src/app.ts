@@ -19,22 +19,37 @@ import machineApi from './routes/machine-api.ts'
 
 /** Builds the whole server, in the order things depend on each other. Nothing listens yet. */
 export async function buildApp (config: Config, options: FastifyServerOptions = {}) {
-  const app = Fastify({
+  const app = createApp(config, options)
+  try {
+    await registerPlugins(app, config)
+    return app
+  } catch (error) {
+    // Whatever was opened before the failure (database pool, watcher) is closed again.
+    await app.close().catch(() => {})
+    throw error
+  }
+}
+
+function createApp (config: Config, options: FastifyServerOptions) {
+  return Fastify({
     logger: { level: config.logLevel },
     bodyLimit: config.bodyLimitBytes,
     // Bodies are validated strictly: unknown properties are refused, not silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true, keywords: ['xml'] } },
     ...options
   }).withTypeProvider<TypeBoxTypeProvider>()
+}
 
+async function registerPlugins (app: ReturnType<typeof createApp>, config: Config): Promise<void> {
   // 1. The HTTP edge: representations in and out, errors as problem details, the API document.
   await app.register(contentNegotiation, { bodyLimit: config.bodyLimitBytes, xmlMaxDepth: config.xmlMaxDepth })
   await app.register(problemDetails)
   await app.register(openapi)
 
-  // 2. Infrastructure: database (migrated), sealing key, provider registry and providers.
-  await app.register(database, { databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+  // 2. Infrastructure: sealing key (checked before anything is touched), database (migrated),
+  //    provider registry and providers.
   await app.register(secrets, { secretKey: config.secretKey, databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+  await app.register(database, { databaseUrl: config.databaseUrl, dataDir: config.dataDir })
   await app.register(providers)
   await app.register(sandboxProvider)
 
@@ -49,8 +64,6 @@ export async function buildApp (config: Config, options: FastifyServerOptions = 
   await app.register(keys)
   await app.register(backendMachines)
   await app.register(machineApi, { publicBaseUrl: config.publicBaseUrl })
-
-  return app
 }
 
-export type App = Awaited<ReturnType<typeof buildApp>>
+export type App = ReturnType<typeof createApp>
