@@ -13,6 +13,39 @@ function wrapArrays (node: unknown): void {
   Object.values(schema).forEach(wrapArrays)
 }
 
+const DOCS_PREFIX = '/docs'
+
+const STATUS_TEXT: Record<string, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content' }
+
+/** "Default Response" says nothing; the status text says a little. */
+function nameDefaultResponses (paths: unknown): void {
+  for (const operations of Object.values(paths as Record<string, Record<string, { responses?: Record<string, { description: string }> }>>)) {
+    for (const operation of Object.values(operations)) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        if (response.description === 'Default Response') response.description = STATUS_TEXT[status] ?? response.description
+      }
+    }
+  }
+}
+
+/**
+ * Schemas with a title become named components (#/components/schemas/MistMachine), so generated
+ * clients get named types and each shape is written once instead of once per media type.
+ */
+function hoistNamedSchemas (node: unknown, components: Record<string, unknown>): unknown {
+  if (Array.isArray(node)) return node.map((item) => hoistNamedSchemas(item, components))
+  if (node === null || typeof node !== 'object') return node
+  const object = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, hoistNamedSchemas(value, components)]))
+  const title = object.title
+  if (typeof title !== 'string' || !('type' in object || 'anyOf' in object)) return object
+  const existing = components[title]
+  if (existing !== undefined && JSON.stringify(existing) !== JSON.stringify(object)) {
+    throw new Error(`two different schemas are titled ${title}`)
+  }
+  components[title] = object
+  return { $ref: `#/components/schemas/${title}` }
+}
+
 /**
  * The OpenAPI document, derived from the route schemas, with both media types on every body
  * and answer; served at /openapi.json and /openapi.yaml, explorable in Swagger UI at /docs.
@@ -22,6 +55,8 @@ export default fp(async function openapi (app) {
 
   // Before swagger collects the routes: every route speaks JSON and XML unless it says otherwise.
   app.addHook('onRoute', (route) => {
+    // Swagger UI's own pages and assets are HTML, CSS and JavaScript, not API representations.
+    if (route.url.startsWith(DOCS_PREFIX)) route.config = { ...route.config, negotiate: false }
     if (route.schema === undefined || route.config?.negotiate === false) return
     route.schema.produces ??= PRODUCES
     if (route.schema.body !== undefined) route.schema.consumes ??= BODY_TYPES
@@ -49,12 +84,16 @@ export default fp(async function openapi (app) {
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string | undefined) ?? `def-${i}` },
     transformObject: (documentObject) => {
       const document = 'openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject
+      const openapiDocument = document as { components?: { schemas?: Record<string, unknown> }, paths?: unknown }
+      const schemas = (openapiDocument.components ??= {}).schemas ??= {}
+      openapiDocument.paths = hoistNamedSchemas(openapiDocument.paths, schemas)
+      nameDefaultResponses(openapiDocument.paths)
       wrapArrays(document)
       return document
     }
   })
 
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } })
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: { docExpansion: 'list', deepLinking: true } })
 
   app.get('/openapi.json', { schema: { hide: true }, config: { negotiate: false } }, async (_request, reply) =>
     reply.type('application/json; charset=utf-8').send(JSON.stringify(app.swagger(), null, 2)))

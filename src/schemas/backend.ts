@@ -22,13 +22,13 @@ export const BackendCreateBody = Type.Object({
   title: Type.String({ minLength: 1, maxLength: 200 }),
   provider: ProviderType,
   ...providerFields
-}, { additionalProperties: false, xml: { name: 'backend' } })
+}, { title: 'BackendCreate', additionalProperties: false, xml: { name: 'backend' } })
 export type BackendCreateBody = Static<typeof BackendCreateBody>
 
 export const BackendUpdateBody = Type.Object({
   title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   ...providerFields
-}, { additionalProperties: false, minProperties: 1, xml: { name: 'backend' } })
+}, { title: 'BackendUpdate', additionalProperties: false, minProperties: 1, xml: { name: 'backend' } })
 export type BackendUpdateBody = Static<typeof BackendUpdateBody>
 
 export const Backend = Type.Object({
@@ -38,7 +38,7 @@ export const Backend = Type.Object({
   settings: Type.Record(Type.String(), Type.Unknown(), { description: 'Plain (non-secret) provider settings. ' + xmlMapNote }),
   created_at: DateTime,
   updated_at: DateTime
-}, { xml: { name: 'backend' }, description: 'A cloud account; its credentials are never returned' })
+}, { title: 'Backend', xml: { name: 'backend' }, description: 'A cloud account; its credentials are never returned' })
 export type Backend = Static<typeof Backend>
 
 export const BackendList = Type.Array(Backend, { xml: { name: 'backends' } })
@@ -54,19 +54,19 @@ export const Size = Type.Object({
   price: Type.Number({ description: 'Hourly price while running' }),
   currency: Type.String({ description: 'ISO 4217' }),
   fetched_at: Type.String({ format: 'date-time', description: 'When the price was fetched from the provider' })
-}, { xml: { name: 'size' } })
+}, { title: 'Size', xml: { name: 'size' } })
 export const SizeList = Type.Array(Size, { xml: { name: 'sizes' } })
 
 export const Image = Type.Object({
   id: Type.String(),
   name: Type.String(),
   extra: Type.Record(Type.String(), Type.Unknown(), { description: xmlMapNote })
-}, { xml: { name: 'image' } })
+}, { title: 'Image', xml: { name: 'image' } })
 export const ImageList = Type.Array(Image, { xml: { name: 'images' } })
 
 export const Location = Type.Object({
   id: Type.String(),
   name: Type.String(),
   country: Type.String()
-}, { xml: { name: 'location' } })
+}, { title: 'Location', xml: { name: 'location' } })
 export const LocationList = Type.Array(Location, { xml: { name: 'locations' } })

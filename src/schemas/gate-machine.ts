@@ -10,7 +10,7 @@ export const GateMachineSummary = Type.Object({
   id: Type.Integer(),
   url: Type.String({ format: 'uri' }),
   state: GateState
-}, { xml: { name: 'machine' } })
+}, { title: 'GateMachineSummary', xml: { name: 'machine' } })
 
 export const GateMachineList = Type.Array(GateMachineSummary, { xml: { name: 'machines' } })
 
@@ -24,7 +24,7 @@ export const GateMachine = Type.Object({
   publicUrl: Type.Optional(Type.String({ description: 'Only while the state is active' })),
   kind: Type.String({ description: 'The type of machine' }),
   adminPassword: Type.Union([Type.String(), Type.Null()], { description: 'The admin password generated when the machine was created' })
-}, { xml: { name: 'machine' } })
+}, { title: 'GateMachine', xml: { name: 'machine' } })
 
 export const GateMachineListQuery = Type.Object({
   state: Type.Optional(Type.Array(GateState, { description: 'Repeatable; default: every state but destroyed' }))
@@ -32,8 +32,8 @@ export const GateMachineListQuery = Type.Object({
 
 export const GateMachineParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) })
 
-export const GateRenameBody = Type.Object({ name: Name }, { additionalProperties: false, xml: { name: 'machine' } })
+export const GateRenameBody = Type.Object({ name: Name }, { title: 'GateRename', additionalProperties: false, xml: { name: 'machine' } })
 
 export const GateControlBody = Type.Object({
   action: Type.Union(Object.keys(GATE_CONTROL_ACTIONS).map((a) => Type.Literal(a)))
-}, { additionalProperties: false, xml: { name: 'control' } })
+}, { title: 'GateControl', additionalProperties: false, xml: { name: 'control' } })

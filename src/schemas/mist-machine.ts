@@ -27,7 +27,7 @@ export const MistMachine = Type.Object({
   can_tag: Type.Boolean(),
   id: Type.String({ description: 'The provider\'s machine id' }),
   size: Type.Union([Type.String(), Type.Null()])
-}, { xml: { name: 'machine' }, description: 'can_* are true only when the action is valid now and the provider supports it' })
+}, { title: 'MistMachine', xml: { name: 'machine' }, description: 'can_* are true only when the action is valid now and the provider supports it' })
 
 export const MistMachineList = Type.Array(MistMachine, { xml: { name: 'machines' } })
 
@@ -38,7 +38,7 @@ export const MistMachineCreated = Type.Object({
   id: Type.String(),
   private_ips: Ips('Private'),
   name: Type.String()
-}, { xml: { name: 'machine' } })
+}, { title: 'MistMachineCreated', xml: { name: 'machine' } })
 
 const PortKey = '^[0-9]{1,5}/(tcp|udp|sctp)$'
 const HostPort = Type.String({ pattern: '^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$', description: '1-65535' })
@@ -67,19 +67,19 @@ export const MachineCreateBody = Type.Object({
   }, { additionalProperties: false, xml: { name: 'binding' } }), { minItems: 1 }), {
     description: 'docker only: "8888/tcp": [{"HostPort": "8888"}]. ' + xmlMapNote
   }))
-}, { additionalProperties: false, xml: { name: 'machine' } })
+}, { title: 'MachineCreate', additionalProperties: false, xml: { name: 'machine' } })
 
 export const MachineActionBody = Type.Object({
   action: Type.Union(MACHINE_ACTIONS.map((a) => Type.Literal(a)))
-}, { additionalProperties: false, xml: { name: 'machine' } })
+}, { title: 'MachineAction', additionalProperties: false, xml: { name: 'machine' } })
 
 export const TagBody = Type.Object({
   tag: Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\u0000-\\u001f\\u007f]+$' })
-}, { additionalProperties: false, xml: { name: 'metadata' } })
+}, { title: 'Tag', additionalProperties: false, xml: { name: 'metadata' } })
 
 export const TagList = Type.Object({
   tags: Type.Array(Type.String({ xml: { name: 'tag' } }))
-}, { xml: { name: 'metadata' } })
+}, { title: 'TagList', xml: { name: 'metadata' } })
 
 export const MachineParams = Type.Object({
   backend_id: ShortId,

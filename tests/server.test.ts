@@ -1,0 +1,60 @@
+import t from 'tap'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createTestDatabase, TEST_SECRET_KEY } from './helper.ts'
+
+/** The real entry point, started as a process: both formats over HTTP, clean shutdown, quiet logs. */
+t.test('a started server answers JSON and XML over HTTP and keeps secrets out of its logs', async (t) => {
+  const database = await createTestDatabase()
+  t.teardown(() => database.drop())
+  const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { ...process.env, DATABASE_URL: database.url, STRATUS_SECRET_KEY: TEST_SECRET_KEY, PORT: '0', LOG_LEVEL: 'debug', POLL_INTERVAL_MS: '20' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let logs = ''
+  server.stdout.on('data', (chunk) => { logs += chunk })
+  server.stderr.on('data', (chunk) => { logs += chunk })
+  t.teardown(() => { if (server.exitCode === null) server.kill('SIGKILL') })
+
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs}`)), 30_000)
+    server.stdout.on('data', () => {
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(logs)
+      if (match !== null) { clearTimeout(timer); resolve(match[1]!) }
+    })
+  })
+
+  const call = async (method: string, path: string, body?: string, type = 'application/json', accept = 'application/json') => {
+    const res = await fetch(base + path, { method, body, headers: { accept, ...(body === undefined ? {} : { 'content-type': type }) } })
+    return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() }
+  }
+
+  const backend = await call('POST', '/backends', '<backend><title>Live</title><provider>sandbox</provider><api_key>live-secret-api-key</api_key><boot_delay_ms>20</boot_delay_ms><stop_delay_ms>20</stop_delay_ms></backend>', 'application/xml', 'application/xml')
+  t.equal(backend.status, 201)
+  t.match(backend.type, /^application\/xml/)
+  const backendId = /<id>([^<]+)<\/id>/.exec(backend.text)![1]
+  const key = JSON.parse((await call('POST', '/keys', JSON.stringify({ name: 'live' }))).text)
+  const created = await call('POST', `/backends/${backendId}/machines`, JSON.stringify({ name: 'live-1', key: key.id, image: 'debian-12', location: 'sbx-eu-1', size: 'sbx.small' }))
+  t.equal(created.status, 201)
+
+  let details: any
+  for (let i = 0; i < 200; i++) {
+    details = JSON.parse((await call('GET', '/api/machine/1')).text)
+    if (details.state === 'active') break
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  t.equal(details.state, 'active')
+  const xmlList = await call('GET', '/api/machine', undefined, undefined, 'text/xml')
+  t.match(xmlList.type, /^text\/xml/)
+  t.match(xmlList.text, new RegExp(`<machines><machine><id>1</id><url>${base}/api/machine/1</url><state>active</state></machine></machines>`))
+  t.equal((await call('POST', '/api/machine/1/control', '<control><action>stop</action></control>', 'application/xml')).status, 204)
+  t.equal((await call('GET', '/api/machine/1', undefined, undefined, 'text/html')).status, 406)
+
+  server.kill('SIGTERM')
+  const [code] = await once(server, 'exit')
+  t.equal(code, 0, 'shuts down cleanly on SIGTERM')
+  t.match(logs, /incoming request/, 'requests were logged')
+  t.notMatch(logs, /live-secret-api-key/, 'no credential in the logs')
+  t.notMatch(logs, new RegExp(details.adminPassword), 'no admin password in the logs')
+  t.notMatch(logs, /PRIVATE KEY/, 'no private key in the logs')
+})
