@@ -5,12 +5,16 @@ import { PrismaPg } from '@prisma/adapter-pg'
 import { PGlite } from '@electric-sql/pglite'
 import { PrismaPGlite } from 'pglite-prisma-adapter'
 import { PrismaClient } from '../generated/prisma/client.ts'
+import type { Sql } from './sql.ts'
 import type { SqlRunner } from './sql-runner.ts'
 
 /** An opened database: the Prisma client, a raw runner for migrations, and how to close both. */
 export interface Database {
   kind: 'postgres' | 'pglite'
   prisma: PrismaClient
+  /** Hot reads, on the same connections as Prisma. */
+  sql: Sql
+  /** Migrations: scripts and a session of their own. */
   runner: SqlRunner
   close(): Promise<void>
 }
@@ -29,9 +33,14 @@ async function openPostgres (url: string, onIdleError: (error: Error) => void): 
     query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
     close: async () => { await client.end() }
   }
+  const sql: Sql = {
+    query: async <T>(statement: { name: string, text: string }, values: unknown[]) =>
+      (await pool.query({ name: statement.name, text: statement.text, values })).rows as T[]
+  }
   return {
     kind: 'postgres',
     prisma,
+    sql,
     runner,
     close: async () => {
       await prisma.$disconnect()
@@ -51,9 +60,13 @@ async function openPglite (dataDir: string): Promise<Database> {
     query: async <T>(sql: string, params?: unknown[]) => (await lite.query<T>(sql, params)).rows,
     close: async () => {}
   }
+  const sql: Sql = {
+    query: async <T>(statement: { name: string, text: string }, values: unknown[]) => (await lite.query<T>(statement.text, values)).rows
+  }
   return {
     kind: 'pglite',
     prisma,
+    sql,
     runner,
     close: async () => {
       await prisma.$disconnect()

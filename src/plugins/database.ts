@@ -1,10 +1,15 @@
 import fp from 'fastify-plugin'
 import type { PrismaClient } from '../generated/prisma/client.ts'
+import type { Sql } from '../db/sql.ts'
 import { openDatabase } from '../db/database.ts'
 import { migrate } from '../db/migrate.ts'
 
 declare module 'fastify' {
-  interface FastifyInstance { db: PrismaClient }
+  interface FastifyInstance {
+    db: PrismaClient
+    /** Prepared SQL for hot reads (src/services/machine-reads.ts); Prisma for everything else. */
+    sql: Sql
+  }
 }
 
 /** Opens PostgreSQL (or the embedded PGlite), applies pending migrations, closes on shutdown. */
@@ -18,6 +23,7 @@ export default fp<{ databaseUrl: string | undefined, dataDir: string }>(async fu
     throw error
   }
   app.decorate('db', database.prisma)
+  app.decorate('sql', database.sql)
   app.addHook('onClose', async () => database.close())
   app.log.info({ database: database.kind }, 'database ready')
 }, { name: 'database' })

@@ -1,9 +1,9 @@
 import type { Static } from '@sinclair/typebox'
-import type { Machine } from '../generated/prisma/client.ts'
 import { GATE_STATE_OF, type MachineState } from '../domain/machine-states.ts'
 import { priceNumber } from '../domain/pricing.ts'
 import type { SecretBox } from '../domain/secret-box.ts'
 import type { GateMachine, GateMachineSummary } from '../schemas/gate-machine.ts'
+import type { MachineDetailsRow } from '../services/machine-reads.ts'
 
 export const toGateSummary = (machine: { id: number, state: MachineState }, baseUrl: string): Static<typeof GateMachineSummary> => ({
   id: machine.id,
@@ -12,7 +12,7 @@ export const toGateSummary = (machine: { id: number, state: MachineState }, base
 })
 
 /** A machine as the machine API details it: publicUrl only while active. */
-export function toGateMachine (machine: Machine, secrets: SecretBox): Static<typeof GateMachine> {
+export function toGateMachine (machine: Omit<MachineDetailsRow, 'hourlyPrice'> & { hourlyPrice: { toString(): string } | null }, secrets: SecretBox): Static<typeof GateMachine> {
   const state = GATE_STATE_OF[machine.state]
   return {
     id: machine.id,

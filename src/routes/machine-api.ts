@@ -3,13 +3,14 @@ import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { GATE_CONTROL_ACTIONS } from '../domain/lifecycle.ts'
 import { GATE_STATES, machineStatesFor } from '../domain/machine-states.ts'
-import { Problem } from '../problems.ts'
+import { notFound, Problem } from '../problems.ts'
 import { toGateMachine, toGateSummary } from '../representations/gate-machine.ts'
 import {
   GateControlBody, GateMachine, GateMachineList, GateMachineListQuery, GateMachineParams, GateRenameBody
 } from '../schemas/gate-machine.ts'
 import { problemResponses } from '../schemas/problem.ts'
 import { findMachine } from '../services/lookup.ts'
+import { readMachineDetails, readMachineSummaries } from '../services/machine-reads.ts'
 
 const DEFAULT_STATES = machineStatesFor(GATE_STATES.filter((state) => state !== 'destroyed'))
 
@@ -27,11 +28,7 @@ const machineApi: FastifyPluginAsyncTypebox<{ publicBaseUrl: string | undefined 
     }
   }, async (request) => {
     const states = request.query.state === undefined ? DEFAULT_STATES : machineStatesFor(request.query.state)
-    const rows = await app.db.machine.findMany({
-      where: { state: { in: states } },
-      select: { id: true, state: true },
-      orderBy: { id: 'asc' }
-    })
+    const rows = await readMachineSummaries(app.sql, states)
     const base = baseUrl(request)
     return rows.map((row) => toGateSummary(row, base))
   })
@@ -43,7 +40,11 @@ const machineApi: FastifyPluginAsyncTypebox<{ publicBaseUrl: string | undefined 
       params: GateMachineParams,
       response: { 200: GateMachine, ...problemResponses(400, 404, 406) }
     }
-  }, async (request) => toGateMachine(await findMachine(app.db, request.params.id), app.secrets))
+  }, async (request) => {
+    const machine = await readMachineDetails(app.sql, request.params.id)
+    if (machine === undefined) throw notFound(`machine ${request.params.id}`)
+    return toGateMachine(machine, app.secrets)
+  })
 
   app.post('/api/machine/:id', {
     schema: {

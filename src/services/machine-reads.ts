@@ -1,0 +1,41 @@
+import type { Sql } from '../db/sql.ts'
+import type { MachineState } from '../domain/machine-states.ts'
+
+/**
+ * The machine API's two hot reads, as prepared SQL: a machine's details by id, and the list by
+ * state. Everything else goes through Prisma. The columns here are those the representations
+ * in src/representations/gate-machine.ts need, nothing more.
+ */
+export interface MachineDetailsRow {
+  id: number
+  name: string
+  state: MachineState
+  kind: string
+  hourlyPrice: string | null
+  currency: string | null
+  lastTransition: Date
+  publicUrl: string | null
+  adminPassword: string | null
+}
+
+export interface MachineSummaryRow { id: number, state: MachineState }
+
+const DETAILS = {
+  name: 'machine-details',
+  text: `SELECT id, name, state::text AS state, kind, hourly_price::text AS "hourlyPrice", currency,
+    last_transition AS "lastTransition", public_url AS "publicUrl", admin_password AS "adminPassword"
+    FROM machines WHERE id = $1`
+}
+
+const SUMMARIES = {
+  name: 'machine-summaries',
+  text: 'SELECT id, state FROM machines WHERE state = ANY($1::machine_state[]) ORDER BY id'
+}
+
+export async function readMachineDetails (sql: Sql, id: number): Promise<MachineDetailsRow | undefined> {
+  const [row] = await sql.query<MachineDetailsRow>(DETAILS, [id])
+  return row
+}
+
+export const readMachineSummaries = (sql: Sql, states: readonly MachineState[]): Promise<MachineSummaryRow[]> =>
+  sql.query<MachineSummaryRow>(SUMMARIES, [states])
