@@ -27,9 +27,10 @@ const DETAILS = {
     FROM machines WHERE id = $1`
 }
 
+// Through text[]: PGlite serializes a JS array only for built-in array types.
 const SUMMARIES = {
   name: 'machine-summaries',
-  text: 'SELECT id, state FROM machines WHERE state = ANY($1::machine_state[]) ORDER BY id'
+  text: 'SELECT id, state FROM machines WHERE state = ANY($1::text[]::machine_state[]) ORDER BY id'
 }
 
 export async function readMachineDetails (sql: Sql, id: number): Promise<MachineDetailsRow | undefined> {
