@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs'
 import { buildApp } from './app.ts'
 import { loadConfig } from './config.ts'
 
+// A .env file (see .env.example) is optional; variables already set win over it.
+if (existsSync('.env')) process.loadEnvFile('.env')
 const config = loadConfig()
 const app = await buildApp(config)
 
