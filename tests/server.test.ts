@@ -2,6 +2,7 @@ import t from 'tap'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createTestDatabase, TEST_SECRET_KEY } from './helper.ts'
+import { exerciseEveryEndpoint } from './every-endpoint.ts'
 
 /** The real entry point, started as a process: both formats over HTTP, clean shutdown, quiet logs. */
 t.test('a started server answers JSON and XML over HTTP and keeps secrets out of its logs', async (t) => {
@@ -49,6 +50,13 @@ t.test('a started server answers JSON and XML over HTTP and keeps secrets out of
   t.match(xmlList.text, new RegExp(`<machines><machine><id>1</id><url>${base}/api/machine/1</url><state>active</state></machine></machines>`))
   t.equal((await call('POST', '/api/machine/1/control', '<control><action>stop</action></control>', 'application/xml')).status, 204)
   t.equal((await call('GET', '/api/machine/1', undefined, undefined, 'text/html')).status, 406)
+
+  await t.test('every endpoint, in JSON and XML, over HTTP', async (t) => {
+    await exerciseEveryEndpoint(t, async (method, path, { body, contentType, accept }) => {
+      const res = await fetch(base + path, { method, body, headers: { accept, ...(contentType === undefined ? {} : { 'content-type': contentType }) } })
+      return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text(), location: res.headers.get('location') ?? undefined }
+    })
+  })
 
   server.kill('SIGTERM')
   const [code] = await once(server, 'exit')
