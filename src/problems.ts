@@ -43,3 +43,7 @@ export class Problem extends Error {
 }
 
 export const notFound = (what: string): Problem => new Problem('not-found', `${what} does not exist`)
+
+/** Destroyed machines are archive records: nothing about them changes any more. */
+export const archivedMachine = (change: string, state: string): Problem =>
+  new Problem('invalid-state', `a destroyed machine is an archive record and cannot be ${change}`, { extensions: { state, allowed_actions: [] } })

@@ -1,10 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { priceNumber } from '../domain/pricing.ts'
 import { BackendParams, ImageList, LocationList, SizeList } from '../schemas/backend.ts'
-import { problemResponses } from '../schemas/problem.ts'
+import { PROVIDER_PROBLEMS, problemResponses } from '../schemas/problem.ts'
 import { findBackend } from '../services/lookup.ts'
-
-const PROVIDER_PROBLEMS = [502, 503, 504] as const
 
 /** What a backend's provider offers: sizes (with hourly prices), images, locations. */
 const backendCatalog: FastifyPluginAsyncTypebox = async (app) => {

@@ -1,14 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Problem } from '../problems.ts'
+import { archivedMachine } from '../problems.ts'
 import { toMistMachine, toMistMachineCreated } from '../representations/mist-machine.ts'
 import { BackendParams } from '../schemas/backend.ts'
 import {
   MachineActionBody, MachineCreateBody, MachineParams, MistMachine, MistMachineCreated, MistMachineList, TagBody, TagList
 } from '../schemas/mist-machine.ts'
-import { problemResponses } from '../schemas/problem.ts'
+import { PROVIDER_PROBLEMS, problemResponses } from '../schemas/problem.ts'
 import { findBackend, findMachineAt } from '../services/lookup.ts'
-
-const PROVIDER_PROBLEMS = [502, 503, 504] as const
 
 /** The backends API's machines: list (synced with the provider), create, act, tag. */
 const backendMachines: FastifyPluginAsyncTypebox = async (app) => {
@@ -78,7 +76,7 @@ const backendMachines: FastifyPluginAsyncTypebox = async (app) => {
       data: { tags: { push: tag } }
     })
     const tagged = await app.db.machine.findUniqueOrThrow({ where: { id: machine.id }, select: { tags: true, state: true } })
-    if (tagged.state === 'terminated') throw new Problem('invalid-state', 'a destroyed machine cannot be tagged', { extensions: { state: tagged.state, allowed_actions: [] } })
+    if (tagged.state === 'terminated') throw archivedMachine('tagged', tagged.state)
     return { tags: tagged.tags }
   })
 }

@@ -3,12 +3,12 @@ import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { GATE_CONTROL_ACTIONS } from '../domain/lifecycle.ts'
 import { GATE_STATES, machineStatesFor } from '../domain/machine-states.ts'
-import { notFound, Problem } from '../problems.ts'
+import { archivedMachine, notFound } from '../problems.ts'
 import { toGateMachine, toGateSummary } from '../representations/gate-machine.ts'
 import {
   GateControlBody, GateMachine, GateMachineList, GateMachineListQuery, GateMachineParams, GateRenameBody
 } from '../schemas/gate-machine.ts'
-import { problemResponses } from '../schemas/problem.ts'
+import { PROVIDER_PROBLEMS, problemResponses } from '../schemas/problem.ts'
 import { findMachine } from '../services/lookup.ts'
 import { readMachineDetails, readMachineSummaries } from '../services/machine-reads.ts'
 
@@ -61,7 +61,7 @@ const machineApi: FastifyPluginAsyncTypebox<{ publicBaseUrl: string | undefined 
       where: { id: machine.id, state: { not: 'terminated' } },
       data: { name: request.body.name }
     })
-    if (count === 0) throw new Problem('invalid-state', 'a destroyed machine is an archive record and cannot be renamed', { extensions: { state: 'destroyed', allowed_actions: [] } })
+    if (count === 0) throw archivedMachine('renamed', 'destroyed')
     return toGateMachine(await app.db.machine.findUniqueOrThrow({ where: { id: machine.id } }), app.secrets)
   })
 
@@ -72,7 +72,7 @@ const machineApi: FastifyPluginAsyncTypebox<{ publicBaseUrl: string | undefined 
       description: '204 when accepted. 409 (invalid-state) when the action is not valid in the current state; 422 (action-not-supported) when the provider can never do it for this machine.',
       params: GateMachineParams,
       body: GateControlBody,
-      response: { 204: Type.Null({ description: 'Accepted' }), ...problemResponses(400, 404, 406, 409, 413, 415, 422, 502, 503, 504) }
+      response: { 204: Type.Null({ description: 'Accepted' }), ...problemResponses(400, 404, 406, 409, 413, 415, 422, ...PROVIDER_PROBLEMS) }
     }
   }, async (request, reply) => {
     const machine = await findMachine(app.db, request.params.id)

@@ -42,5 +42,5 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   504: 'The provider did not answer in time (provider-timeout)'
 }
 
-/** The problems any route can answer, whatever it does. */
-export const COMMON_PROBLEMS = [400, 406, 415] as const
+/** What any route that talks to a provider may answer when the provider fails. */
+export const PROVIDER_PROBLEMS = [502, 503, 504] as const
