@@ -10,7 +10,7 @@ const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0
 const DATABASE = 'stratus_bench'
 const MACHINES = 10_000
 const SECRET_KEY = Buffer.alloc(32, 9)
-const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
+const DURATION = Number(process.env.BENCH_SECONDS ?? 5)
 const databaseUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${DATABASE}` }).toString()
 
 async function seed (): Promise<void> {
@@ -68,43 +68,55 @@ async function load ({ url, accept = 'application/json', connections, seconds }:
   return result
 }
 
-/** Warm up (JIT, caches, pool), then measure. */
-async function measure (options: Load): Promise<autocannon.Result> {
-  await load({ ...options, seconds: 2 })
-  return load(options)
-}
-
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
-
 await seed()
-console.log(`seeded ${MACHINES} machines in ${DATABASE}; ${DURATION}s per measurement, 10 connections for throughput, 1 for list latency\n`)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+console.log(`seeded ${MACHINES} machines in ${DATABASE}; ${ROUNDS} interleaved rounds of ${DURATION}s per case ` +
+  '(10 connections for throughput, 1 for list latency); each figure is the median of its rounds\n')
 
+// Both servers run side by side (the idle one costs nothing) and the cases take turns, round
+// after round, so drift in the machine's speed falls on baseline and API alike.
 const bare = await start('bench/bare-server.ts')
-const bareOne = await measure({ url: `${bare.url}/machine/5000`, connections: 10, seconds: DURATION })
-const bareList = await measure({ url: `${bare.url}/machines`, connections: 1, seconds: DURATION })
-await stop(bare.process)
-
 const api = await start('bench/stratus-server.ts')
-const oneJson = await measure({ url: `${api.url}/api/machine/5000`, connections: 10, seconds: DURATION })
-const oneXml = await measure({ url: `${api.url}/api/machine/5000`, accept: 'application/xml', connections: 10, seconds: DURATION })
-const list = await measure({ url: `${api.url}/api/machine`, connections: 1, seconds: DURATION })
+const cases = {
+  bareOne: { url: `${bare.url}/machine/5000`, connections: 10, seconds: DURATION },
+  oneJson: { url: `${api.url}/api/machine/5000`, connections: 10, seconds: DURATION },
+  oneXml: { url: `${api.url}/api/machine/5000`, accept: 'application/xml', connections: 10, seconds: DURATION },
+  bareList: { url: `${bare.url}/machines`, connections: 1, seconds: DURATION },
+  list: { url: `${api.url}/api/machine`, connections: 1, seconds: DURATION }
+} satisfies Record<string, Load>
+type Case = keyof typeof cases
+const runs = Object.fromEntries(Object.keys(cases).map((name) => [name, [] as autocannon.Result[]])) as Record<Case, autocannon.Result[]>
+for (const options of Object.values(cases)) await load({ ...options, seconds: 2 }) // warm-up: JIT, caches, pools
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [name, options] of Object.entries(cases) as Array<[Case, Load]>) runs[name].push(await load(options))
+}
+await stop(bare.process)
 await stop(api.process)
 
-const rows: Array<[string, string, string]> = [
-  ['bare Fastify + pg, single row (JSON)', `${fmt(bareOne.requests.average)} req/s`, `p50 ${bareOne.latency.p50} ms, mean ${fmt(bareOne.latency.average, 2)} ms`],
-  ['GET /api/machine/{id} (JSON)', `${fmt(oneJson.requests.average)} req/s`, `p50 ${oneJson.latency.p50} ms, mean ${fmt(oneJson.latency.average, 2)} ms`],
-  ['GET /api/machine/{id} (XML)', `${fmt(oneXml.requests.average)} req/s`, `p50 ${oneXml.latency.p50} ms, mean ${fmt(oneXml.latency.average, 2)} ms`],
-  [`bare Fastify + pg, same ${fmt(MACHINES * 0.98)} rows`, `${fmt(bareList.requests.average, 1)} req/s`, `p50 ${bareList.latency.p50} ms, mean ${fmt(bareList.latency.average, 2)} ms`],
-  ['GET /api/machine (same rows)', `${fmt(list.requests.average, 1)} req/s`, `p50 ${list.latency.p50} ms, mean ${fmt(list.latency.average, 2)} ms`]
-]
-for (const row of rows) console.log(`${row[0].padEnd(42)} ${row[1].padStart(16)}  ${row[2]}`)
+const median = (values: number[]) => { const sorted = [...values].sort((a, b) => a - b); return sorted[Math.floor(sorted.length / 2)]! }
+const rps = (name: Case) => median(runs[name].map((r) => r.requests.average))
+const p50 = (name: Case) => median(runs[name].map((r) => r.latency.p50))
+const mean = (name: Case) => median(runs[name].map((r) => r.latency.average))
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+const labels: Record<Case, string> = {
+  bareOne: 'bare Fastify + pg, single row (JSON)',
+  oneJson: 'GET /api/machine/{id} (JSON)',
+  oneXml: 'GET /api/machine/{id} (XML)',
+  bareList: `bare Fastify + pg, same ${fmt(MACHINES * 0.98)} rows`,
+  list: 'GET /api/machine (same rows)'
+}
+for (const name of Object.keys(cases) as Case[]) {
+  const each = runs[name].map((r) => fmt(r.requests.average, name.endsWith('ist') ? 1 : 0)).join(' / ')
+  console.log(`${labels[name].padEnd(42)} ${`${fmt(rps(name), 1)} req/s`.padStart(16)}  p50 ${p50(name)} ms, mean ${fmt(mean(name), 2)} ms  (rounds: ${each})`)
+}
 
 const ratios = [
-  { name: 'detail JSON throughput / bare', value: oneJson.requests.average / bareOne.requests.average, target: '>= 0.7', ok: (v: number) => v >= 0.7 },
-  { name: 'detail XML throughput / JSON', value: oneXml.requests.average / oneJson.requests.average, target: '>= 0.8', ok: (v: number) => v >= 0.8 },
-  { name: 'list median latency / bare', value: list.latency.p50 / bareList.latency.p50, target: '<= 2', ok: (v: number) => v <= 2 },
+  { name: 'detail JSON throughput / bare', value: rps('oneJson') / rps('bareOne'), target: '>= 0.7', ok: (v: number) => v >= 0.7 },
+  { name: 'detail XML throughput / JSON', value: rps('oneXml') / rps('oneJson'), target: '>= 0.8', ok: (v: number) => v >= 0.8 },
+  { name: 'list median latency / bare', value: p50('list') / p50('bareList'), target: '<= 2', ok: (v: number) => v <= 2 },
   // autocannon's median has millisecond resolution; the mean shows what it rounds away.
-  { name: 'list mean latency / bare (context)', value: list.latency.average / bareList.latency.average, target: '<= 2', ok: (v: number) => v <= 2 }
+  { name: 'list mean latency / bare (context)', value: mean('list') / mean('bareList'), target: '<= 2', ok: (v: number) => v <= 2 }
 ]
 console.log('')
 for (const ratio of ratios) console.log(`${ratio.name.padEnd(42)} ${fmt(ratio.value, 2).padStart(6)}  (target ${ratio.target}) ${ratio.ok(ratio.value) ? 'met' : 'MISSED'}`)
