@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
+import { generateToken } from '../src/domain/tokens.ts'
 
 const dataDir = await mkdtemp(join(tmpdir(), 'stratus-openapi-'))
-const app = await buildApp({ ...loadConfig({}), dataDir, logLevel: 'warn' })
+// A throwaway server: its admin token is given so that none is printed.
+const app = await buildApp({ ...loadConfig({}), dataDir, logLevel: 'warn', adminToken: generateToken() })
 try {
   await app.ready()
   await writeFile('openapi/openapi.json', JSON.stringify(app.swagger(), null, 2) + '\n')

@@ -18,6 +18,13 @@ export interface Config {
   xmlMaxDepth: number
   /** Absolute base for links (machine API `url`s); absent means taken from each request. */
   publicBaseUrl: string | undefined
+  /** The first admin's token on a server with no users; absent means generate and print one. */
+  adminToken: string | undefined
+  /** How long a verified token is trusted before it is looked up again. */
+  authCacheMs: number
+  /** Requests per token (or per address, without one) in each rate-limit window. */
+  rateLimitMax: number
+  rateLimitWindowMs: number
 }
 
 const integer = (env: NodeJS.ProcessEnv, name: string, fallback: number): number => {
@@ -40,6 +47,10 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     sizeCacheTtlMs: integer(env, 'SIZE_CACHE_TTL_MS', 3_600_000),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576),
     xmlMaxDepth: integer(env, 'XML_MAX_DEPTH', 32),
-    publicBaseUrl: env.PUBLIC_BASE_URL === '' ? undefined : env.PUBLIC_BASE_URL?.replace(/\/+$/, '')
+    publicBaseUrl: env.PUBLIC_BASE_URL === '' ? undefined : env.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+    adminToken: env.STRATUS_ADMIN_TOKEN === '' ? undefined : env.STRATUS_ADMIN_TOKEN,
+    authCacheMs: integer(env, 'AUTH_CACHE_MS', 5000),
+    rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 600),
+    rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000)
   }
 }

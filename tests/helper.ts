@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
+import type { InjectOptions } from 'fastify'
 import { buildApp, type App } from '../src/app.ts'
 import { loadConfig, type Config } from '../src/config.ts'
 
@@ -9,6 +10,8 @@ import { loadConfig, type Config } from '../src/config.ts'
  */
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
 export const TEST_SECRET_KEY = Buffer.alloc(32, 7).toString('base64')
+/** The first admin's token in every test app (STRATUS_ADMIN_TOKEN). */
+export const TEST_ADMIN_TOKEN = 'stratus_' + 'AdminTokenForTests0123456789abcdefghijklmnop'.slice(0, 43)
 
 interface Teardown { teardown(fn: () => unknown): void }
 
@@ -36,15 +39,46 @@ export function testConfig (overrides: Partial<Config> = {}): Config {
     ...loadConfig({}),
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
     secretKey: TEST_SECRET_KEY,
+    adminToken: TEST_ADMIN_TOKEN,
     pollIntervalMs: 10,
+    rateLimitMax: 1_000_000,
     ...overrides
   }
+}
+
+/** Sends `options` with this token unless they carry an Authorization header of their own. */
+export function withToken (app: App, token: string | null) {
+  const inject = originalInject.get(app) ?? app.inject.bind(app)
+  return async (options: InjectOptions) => {
+    const headers: Record<string, string> = { ...(options.headers as Record<string, string> | undefined) }
+    if (token !== null && headers.authorization === undefined) headers.authorization = `Bearer ${token}`
+    return inject({ ...options, headers })
+  }
+}
+
+const originalInject = new WeakMap<App, (options: InjectOptions) => ReturnType<App['inject']>>()
+
+/** Makes app.inject act as the first admin by default; tests pass their own header otherwise. */
+export function authorize<T extends App> (app: T): T {
+  originalInject.set(app, app.inject.bind(app) as (options: InjectOptions) => ReturnType<App['inject']>)
+  const inject = withToken(app, TEST_ADMIN_TOKEN)
+  return Object.assign(app, { inject: ((options: InjectOptions) => inject(options)) as unknown as App['inject'] })
+}
+
+/** Creates a user (and a token for it) through the admin endpoints; returns an inject as that user. */
+export async function createUser (app: App, name: string, admin = false) {
+  const user = await app.inject({ method: 'POST', url: '/api/users', payload: { name, admin } })
+  if (user.statusCode !== 201) throw new Error(`user not created: ${user.body}`)
+  const { id } = JSON.parse(user.body)
+  const issued = await app.inject({ method: 'POST', url: `/api/users/${id}/tokens`, payload: { name: `${name}'s token` } })
+  const { token } = JSON.parse(issued.body)
+  return { id: id as string, token: token as string, inject: withToken(app, token) }
 }
 
 export async function buildTestApp (t: Teardown, overrides: Partial<Config> = {}): Promise<App & { databaseUrl: string }> {
   const database = overrides.databaseUrl === undefined ? await createTestDatabase() : undefined
   const databaseUrl = overrides.databaseUrl ?? database!.url
-  const app = await buildApp(testConfig({ ...overrides, databaseUrl }))
+  const app = authorize(await buildApp(testConfig({ ...overrides, databaseUrl })))
   // The app goes first, then its database: nothing may still be querying what is dropped.
   t.teardown(async () => {
     await app.close()

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { createTestDatabase, TEST_SECRET_KEY } from './helper.ts'
+import { createTestDatabase, TEST_ADMIN_TOKEN, TEST_SECRET_KEY } from './helper.ts'
 import { exerciseEveryEndpoint } from './every-endpoint.ts'
 
 /** The real entry point, started as a process: both formats over HTTP, clean shutdown, quiet logs. */
@@ -9,7 +9,7 @@ t.test('a started server answers JSON and XML over HTTP and keeps secrets out of
   const database = await createTestDatabase()
   t.teardown(() => database.drop())
   const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, DATABASE_URL: database.url, STRATUS_SECRET_KEY: TEST_SECRET_KEY, PORT: '0', LOG_LEVEL: 'debug', POLL_INTERVAL_MS: '20' },
+    env: { ...process.env, DATABASE_URL: database.url, STRATUS_SECRET_KEY: TEST_SECRET_KEY, STRATUS_ADMIN_TOKEN: TEST_ADMIN_TOKEN, PORT: '0', LOG_LEVEL: 'debug', POLL_INTERVAL_MS: '20' },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let logs = ''
@@ -26,7 +26,7 @@ t.test('a started server answers JSON and XML over HTTP and keeps secrets out of
   })
 
   const call = async (method: string, path: string, body?: string, type = 'application/json', accept = 'application/json') => {
-    const res = await fetch(base + path, { method, body, headers: { accept, ...(body === undefined ? {} : { 'content-type': type }) } })
+    const res = await fetch(base + path, { method, body, headers: { accept, authorization: `Bearer ${TEST_ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': type }) } })
     return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() }
   }
 
@@ -53,7 +53,7 @@ t.test('a started server answers JSON and XML over HTTP and keeps secrets out of
 
   await t.test('every endpoint, in JSON and XML, over HTTP', async (t) => {
     await exerciseEveryEndpoint(t, async (method, path, { body, contentType, accept }) => {
-      const res = await fetch(base + path, { method, body, headers: { accept, ...(contentType === undefined ? {} : { 'content-type': contentType }) } })
+      const res = await fetch(base + path, { method, body, headers: { accept, authorization: `Bearer ${TEST_ADMIN_TOKEN}`, ...(contentType === undefined ? {} : { 'content-type': contentType }) } })
       return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text(), location: res.headers.get('location') ?? undefined }
     })
   })
@@ -65,4 +65,6 @@ t.test('a started server answers JSON and XML over HTTP and keeps secrets out of
   t.notMatch(logs, /live-secret-api-key/, 'no credential in the logs')
   t.notMatch(logs, new RegExp(details.adminPassword), 'no admin password in the logs')
   t.notMatch(logs, /PRIVATE KEY/, 'no private key in the logs')
+  t.notMatch(logs, new RegExp(TEST_ADMIN_TOKEN), 'no token in the logs')
+  t.notMatch(logs, /stratus_[0-9A-Za-z]{43}/, 'no token of any user in the logs')
 })

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { Problem } from '../schemas/problem.ts'
+import { Problem, problemResponses } from '../schemas/problem.ts'
 import { BODY_TYPES, PRODUCES } from './content-negotiation.ts'
 
 /** Every array is wrapped in XML (<tags><tag>..</tag></tags>); OpenAPI's default is not, so say so. */
@@ -53,13 +53,23 @@ function hoistNamedSchemas (node: unknown, components: Record<string, unknown>):
 export default fp(async function openapi (app) {
   app.addSchema(Problem)
 
-  // Before swagger collects the routes: every route speaks JSON and XML unless it says otherwise.
+  // Before swagger collects the routes: every route speaks JSON and XML unless it says otherwise,
+  // and every route that is not public needs a bearer token and may be throttled.
   app.addHook('onRoute', (route) => {
-    // Swagger UI's own pages and assets are HTML, CSS and JavaScript, not API representations.
-    if (route.url.startsWith(DOCS_PREFIX)) route.config = { ...route.config, negotiate: false }
+    // Swagger UI's own pages and assets are HTML, CSS and JavaScript, not API representations,
+    // public, and protected by the Content-Security-Policy Swagger UI computes for them.
+    if (route.url.startsWith(DOCS_PREFIX)) {
+      // (helmet reads its per-route options from config at request time, whatever the hook order)
+      route.config = { ...route.config, negotiate: false, public: true, helmet: { contentSecurityPolicy: false } } as typeof route.config
+    }
     if (route.schema === undefined || route.config?.negotiate === false) return
     route.schema.produces ??= PRODUCES
     if (route.schema.body !== undefined) route.schema.consumes ??= BODY_TYPES
+    if (route.config?.public === true) {
+      route.schema.security = []
+    } else {
+      route.schema.response = { ...problemResponses(401, 429), ...(route.schema.response as object) }
+    }
   })
 
   await app.register(swagger, {
@@ -73,7 +83,14 @@ export default fp(async function openapi (app) {
           '(application/problem+json or application/problem+xml). In XML, arrays are wrapped (<tags><tag>a</tag></tags>), maps are ' +
           '<entry key="...">value</entry> elements, null is nil="true", and untyped values carry type="number|boolean|object|array".'
       },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token: "stratus_" and 43 letters and digits. The first start prints the admin\'s; npm run token and /api/tokens make more.' }
+        }
+      },
+      security: [{ bearerAuth: [] }],
       tags: [
+        { name: 'accounts', description: 'Users, API tokens and the audit log' },
         { name: 'backends', description: 'Cloud accounts and what they offer' },
         { name: 'keys', description: 'SSH keys' },
         { name: 'machines (backends API)', description: 'mist.io-style machine management' },
@@ -93,10 +110,16 @@ export default fp(async function openapi (app) {
     }
   })
 
-  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: { docExpansion: 'list', deepLinking: true } })
+  await app.register(swaggerUi, {
+    routePrefix: DOCS_PREFIX,
+    uiConfig: { docExpansion: 'list', deepLinking: true, persistAuthorization: false },
+    // Swagger UI's own policy, less upgrade-insecure-requests, which would break it on plain http.
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/ ?upgrade-insecure-requests;?/, '')
+  })
 
-  app.get('/openapi.json', { schema: { hide: true }, config: { negotiate: false } }, async (_request, reply) =>
+  app.get('/openapi.json', { schema: { hide: true }, config: { negotiate: false, public: true } }, async (_request, reply) =>
     reply.type('application/json; charset=utf-8').send(JSON.stringify(app.swagger(), null, 2)))
-  app.get('/openapi.yaml', { schema: { hide: true }, config: { negotiate: false } }, async (_request, reply) =>
+  app.get('/openapi.yaml', { schema: { hide: true }, config: { negotiate: false, public: true } }, async (_request, reply) =>
     reply.type('application/yaml; charset=utf-8').send(app.swagger({ yaml: true })))
 }, { name: 'openapi' })

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { archivedMachine } from '../problems.ts'
+import { actor } from '../plugins/auth.ts'
 import { toMistMachine, toMistMachineCreated } from '../representations/mist-machine.ts'
 import { BackendParams } from '../schemas/backend.ts'
 import {
@@ -19,7 +20,7 @@ const backendMachines: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: MistMachineList, ...problemResponses(404, 406, ...PROVIDER_PROBLEMS) }
     }
   }, async (request) => {
-    const backend = await findBackend(app.db, request.params.backend_id)
+    const backend = await findBackend(app.db, actor(request), request.params.backend_id)
     const machines = await app.machines.sync(backend)
     const driver = app.providers.driverFor(backend)
     return machines.map((machine) => toMistMachine(machine, driver))
@@ -36,8 +37,8 @@ const backendMachines: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: MistMachineCreated, ...problemResponses(400, 404, 406, 413, 415, 422, ...PROVIDER_PROBLEMS) }
     }
   }, async (request, reply) => {
-    const backend = await findBackend(app.db, request.params.backend_id)
-    const machine = await app.machines.create(backend, request.body)
+    const backend = await findBackend(app.db, actor(request), request.params.backend_id)
+    const machine = await app.machines.create(actor(request), backend, request.body)
     reply.code(201).header('location', `/api/machine/${machine.id}`)
     return toMistMachineCreated(machine)
   })
@@ -53,7 +54,7 @@ const backendMachines: FastifyPluginAsyncTypebox = async (app) => {
       response: { 202: MistMachine, ...problemResponses(400, 404, 406, 409, 413, 415, 422, ...PROVIDER_PROBLEMS) }
     }
   }, async (request, reply) => {
-    const machine = await findMachineAt(app.db, request.params.backend_id, request.params.machine_id)
+    const machine = await findMachineAt(app.db, actor(request), request.params.backend_id, request.params.machine_id)
     const updated = await app.machines.act(machine, request.body.action)
     return reply.code(202).send(toMistMachine(updated, app.providers.driverFor(machine.backend)))
   })
@@ -68,7 +69,7 @@ const backendMachines: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: TagList, ...problemResponses(400, 404, 406, 409, 413, 415) }
     }
   }, async (request) => {
-    const machine = await findMachineAt(app.db, request.params.backend_id, request.params.machine_id)
+    const machine = await findMachineAt(app.db, actor(request), request.params.backend_id, request.params.machine_id)
     const { tag } = request.body
     // One conditional write: concurrent taggers cannot add the same tag twice.
     await app.db.machine.updateMany({

@@ -6,7 +6,8 @@ import type { ProviderDefinition } from '../providers/driver.ts'
 import { toBackend } from '../representations/backend.ts'
 import { Backend, BackendCreateBody, BackendList, BackendParams, BackendUpdateBody } from '../schemas/backend.ts'
 import { problemResponses } from '../schemas/problem.ts'
-import { findBackend } from '../services/lookup.ts'
+import { findBackend, ownedBy } from '../services/lookup.ts'
+import { actor } from '../plugins/auth.ts'
 
 /** Splits request fields into sealed credentials and plain settings, as the provider defines them. */
 function splitFields (provider: string, definition: ProviderDefinition, fields: Record<string, unknown>) {
@@ -48,8 +49,8 @@ const backends: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/backends', {
     schema: { tags: ['backends'], summary: 'List backends', response: { 200: BackendList, ...problemResponses(406) } }
-  }, async () => {
-    const rows = await app.db.backend.findMany({ where: { deletedAt: null }, orderBy: { createdAt: 'asc' } })
+  }, async (request) => {
+    const rows = await app.db.backend.findMany({ where: { deletedAt: null, ...ownedBy(actor(request)) }, orderBy: { createdAt: 'asc' } })
     return rows.map(toBackend)
   })
 
@@ -67,14 +68,14 @@ const backends: FastifyPluginAsyncTypebox = async (app) => {
     const { credentials, settings } = splitFields(provider, definition, fields)
     checkProviderFields(definition, credentials, settings)
     const row = await app.db.backend.create({
-      data: { id: shortId(), title, provider, credentials: app.secrets.sealJson(credentials), settings: settings as object }
+      data: { id: shortId(), title, provider, credentials: app.secrets.sealJson(credentials), settings: settings as object, ownerId: actor(request).id }
     })
     return reply.code(201).header('location', `/backends/${row.id}`).send(toBackend(row))
   })
 
   app.get('/backends/:backend_id', {
     schema: { tags: ['backends'], summary: 'Show a backend', params: BackendParams, response: { 200: Backend, ...problemResponses(404, 406) } }
-  }, async (request) => toBackend(await findBackend(app.db, request.params.backend_id)))
+  }, async (request) => toBackend(await findBackend(app.db, actor(request), request.params.backend_id)))
 
   app.put('/backends/:backend_id', {
     schema: {
@@ -86,7 +87,7 @@ const backends: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Backend, ...problemResponses(400, 404, 406, 413, 415) }
     }
   }, async (request) => {
-    const backend = await findBackend(app.db, request.params.backend_id)
+    const backend = await findBackend(app.db, actor(request), request.params.backend_id)
     const { title, ...fields } = request.body
     const definition = definitionOf(backend.provider)
     const changes = splitFields(backend.provider, definition, fields)
@@ -112,7 +113,7 @@ const backends: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: Type.Null({ description: 'Removed' }), ...problemResponses(404, 406, 409) }
     }
   }, async (request, reply) => {
-    const backend = await findBackend(app.db, request.params.backend_id)
+    const backend = await findBackend(app.db, actor(request), request.params.backend_id)
     const live = await app.db.machine.count({ where: { backendId: backend.id, state: { not: 'terminated' } } })
     if (live > 0) throw new Problem('conflict', `backend ${backend.id} still has ${live} machine(s) that are not destroyed; destroy them first`)
     await app.db.backend.update({ where: { id: backend.id }, data: { deletedAt: new Date() } })

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox'
 /** Liveness and database reachability, for load balancers and humans. */
 const health: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health', {
+    config: { public: true },
     schema: {
       tags: ['meta'],
       summary: 'Health',

@@ -6,6 +6,8 @@ import { fingerprintOf, generateKeyPair, parsePublicKey } from '../domain/ssh-ke
 import { notFound, Problem } from '../problems.ts'
 import { Key, KeyCreateBody, KeyCreated, KeyList, KeyParams } from '../schemas/key.ts'
 import { problemResponses } from '../schemas/problem.ts'
+import { actor } from '../plugins/auth.ts'
+import { ownedBy } from '../services/lookup.ts'
 
 const toKey = (row: KeyRow) => ({
   id: row.id,
@@ -19,7 +21,7 @@ const toKey = (row: KeyRow) => ({
 const keys: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/keys', {
     schema: { tags: ['keys'], summary: 'List SSH keys', response: { 200: KeyList, ...problemResponses(406) } }
-  }, async () => (await app.db.key.findMany({ orderBy: { createdAt: 'asc' } })).map(toKey))
+  }, async (request) => (await app.db.key.findMany({ where: ownedBy(actor(request)), orderBy: { createdAt: 'asc' } })).map(toKey))
 
   app.post('/keys', {
     schema: {
@@ -31,7 +33,8 @@ const keys: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { name, public_key: given } = request.body
-    if (await app.db.key.findFirst({ where: { name } }) !== null) throw new Problem('conflict', `a key named "${name}" exists already`)
+    const owner = actor(request)
+    if (await app.db.key.findFirst({ where: { name, ownerId: owner.id } }) !== null) throw new Problem('conflict', `you have a key named "${name}" already`)
     const generated = given === undefined ? generateKeyPair(name) : null
     const parsed = parsePublicKey(given ?? generated!.publicKey)
     if (parsed === null) {
@@ -45,7 +48,8 @@ const keys: FastifyPluginAsyncTypebox = async (app) => {
         name,
         publicKey: parsed.line,
         fingerprint: fingerprintOf(parsed),
-        privateKey: generated === null ? null : app.secrets.seal(generated.privateKey)
+        privateKey: generated === null ? null : app.secrets.seal(generated.privateKey),
+        ownerId: owner.id
       }
     })
     reply.code(201).header('location', `/keys/${row.id}`)
@@ -61,7 +65,7 @@ const keys: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: Type.Null({ description: 'Removed' }), ...problemResponses(404, 406) }
     }
   }, async (request, reply) => {
-    const { count } = await app.db.key.deleteMany({ where: { id: request.params.key_id } })
+    const { count } = await app.db.key.deleteMany({ where: { id: request.params.key_id, ...ownedBy(actor(request)) } })
     if (count === 0) throw notFound(`key ${request.params.key_id}`)
     return reply.code(204).send(null)
   })

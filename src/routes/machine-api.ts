@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { GATE_CONTROL_ACTIONS } from '../domain/lifecycle.ts'
+import { actor } from '../plugins/auth.ts'
 import { GATE_STATES, machineStatesFor } from '../domain/machine-states.ts'
 import { archivedMachine, notFound } from '../problems.ts'
 import { toGateMachine, toGateSummary } from '../representations/gate-machine.ts'
@@ -28,7 +29,7 @@ const machineApi: FastifyPluginAsyncTypebox<{ publicBaseUrl: string | undefined 
     }
   }, async (request) => {
     const states = request.query.state === undefined ? DEFAULT_STATES : machineStatesFor(request.query.state)
-    const rows = await readMachineSummaries(app.sql, states)
+    const rows = await readMachineSummaries(app.sql, actor(request), states)
     const base = baseUrl(request)
     return rows.map((row) => toGateSummary(row, base))
   })
@@ -41,7 +42,7 @@ const machineApi: FastifyPluginAsyncTypebox<{ publicBaseUrl: string | undefined 
       response: { 200: GateMachine, ...problemResponses(400, 404, 406) }
     }
   }, async (request) => {
-    const machine = await readMachineDetails(app.sql, request.params.id)
+    const machine = await readMachineDetails(app.sql, actor(request), request.params.id)
     if (machine === undefined) throw notFound(`machine ${request.params.id}`)
     return toGateMachine(machine, app.secrets)
   })
@@ -56,7 +57,7 @@ const machineApi: FastifyPluginAsyncTypebox<{ publicBaseUrl: string | undefined 
       response: { 200: GateMachine, ...problemResponses(400, 404, 406, 409, 413, 415) }
     }
   }, async (request) => {
-    const machine = await findMachine(app.db, request.params.id)
+    const machine = await findMachine(app.db, actor(request), request.params.id)
     const { count } = await app.db.machine.updateMany({
       where: { id: machine.id, state: { not: 'terminated' } },
       data: { name: request.body.name }
@@ -75,7 +76,7 @@ const machineApi: FastifyPluginAsyncTypebox<{ publicBaseUrl: string | undefined 
       response: { 204: Type.Null({ description: 'Accepted' }), ...problemResponses(400, 404, 406, 409, 413, 415, 422, ...PROVIDER_PROBLEMS) }
     }
   }, async (request, reply) => {
-    const machine = await findMachine(app.db, request.params.id)
+    const machine = await findMachine(app.db, actor(request), request.params.id)
     await app.machines.act(machine, GATE_CONTROL_ACTIONS[request.body.action as keyof typeof GATE_CONTROL_ACTIONS])
     return reply.code(204).send(null)
   })

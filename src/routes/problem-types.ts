@@ -12,6 +12,7 @@ const ProblemTypeDoc = Type.Object({
 /** Makes every problem `type` URI resolvable: GET it to learn what the problem means. */
 const problemTypes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/problems/:name', {
+    config: { public: true },
     schema: {
       tags: ['meta'],
       summary: 'Describe a problem type',

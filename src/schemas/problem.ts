@@ -31,11 +31,14 @@ export function problemResponses (...statuses: number[]): Record<number, TSchema
 
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request (validation-failed, malformed-body)',
+  401: 'No valid bearer token (unauthorized); see WWW-Authenticate',
+  403: 'Only an administrator can do this (forbidden)',
   404: 'No such resource (not-found)',
   406: 'None of the Accept header\'s media types can be produced (not-acceptable)',
   409: 'Not valid in the current state (invalid-state, conflict)',
   413: 'Request body too large (body-too-large)',
   415: 'Request body media type not supported (unsupported-media-type)',
+  429: 'Too many requests with this token (rate-limited); see Retry-After',
   422: 'The provider can never do this (action-not-supported), or the request names something unknown (unknown-reference)',
   502: 'The provider failed or rejected the backend credentials (provider-error, provider-credentials-rejected)',
   503: 'The provider is unavailable or throttling (provider-unavailable); see Retry-After',

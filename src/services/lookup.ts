@@ -1,18 +1,24 @@
 import type { Backend, PrismaClient } from '../generated/prisma/client.ts'
 import { notFound } from '../problems.ts'
 import type { MachineWithBackend } from './machine-service.ts'
+import type { Principal } from './token-verifier.ts'
 
-/** Finding the resource a path names, or answering 404. */
-export async function findBackend (db: PrismaClient, backendId: string): Promise<Backend> {
-  const backend = await db.backend.findFirst({ where: { id: backendId, deletedAt: null } })
+/**
+ * Finding the resource a path names, among those the user may see, or answering 404. Another
+ * user's resource is "not found" too (never 403, which would confirm it exists); an admin sees all.
+ */
+export const ownedBy = (user: Principal): { ownerId?: string } => user.isAdmin ? {} : { ownerId: user.id }
+
+export async function findBackend (db: PrismaClient, user: Principal, backendId: string): Promise<Backend> {
+  const backend = await db.backend.findFirst({ where: { id: backendId, deletedAt: null, ...ownedBy(user) } })
   if (backend === null) throw notFound(`backend ${backendId}`)
   return backend
 }
 
 /** A machine by the backends API's path: its backend and the provider's machine id. */
-export async function findMachineAt (db: PrismaClient, backendId: string, providerId: string): Promise<MachineWithBackend> {
+export async function findMachineAt (db: PrismaClient, user: Principal, backendId: string, providerId: string): Promise<MachineWithBackend> {
   const machine = await db.machine.findFirst({
-    where: { backendId, providerId, backend: { deletedAt: null } },
+    where: { backendId, providerId, backend: { deletedAt: null }, ...ownedBy(user) },
     include: { backend: true }
   })
   if (machine === null) throw notFound(`machine ${providerId} of backend ${backendId}`)
@@ -20,8 +26,8 @@ export async function findMachineAt (db: PrismaClient, backendId: string, provid
 }
 
 /** A machine by the machine API's integer id. */
-export async function findMachine (db: PrismaClient, id: number): Promise<MachineWithBackend> {
-  const machine = await db.machine.findUnique({ where: { id }, include: { backend: true } })
+export async function findMachine (db: PrismaClient, user: Principal, id: number): Promise<MachineWithBackend> {
+  const machine = await db.machine.findFirst({ where: { id, ...ownedBy(user) }, include: { backend: true } })
   if (machine === null) throw notFound(`machine ${id}`)
   return machine
 }

@@ -1,5 +1,6 @@
 import type { Sql } from '../db/sql.ts'
 import type { MachineState } from '../domain/machine-states.ts'
+import type { Principal } from './token-verifier.ts'
 
 /**
  * The machine API's two hot reads, as prepared SQL: a machine's details by id, and the list by
@@ -24,7 +25,7 @@ const DETAILS = {
   name: 'machine-details',
   text: `SELECT id, name, state::text AS state, kind, hourly_price::text AS "hourlyPrice", currency,
     last_transition AS "lastTransition", public_url AS "publicUrl", admin_password AS "adminPassword"
-    FROM machines WHERE id = $1`
+    FROM machines WHERE id = $1 AND ($2::text IS NULL OR owner_id = $2)`
 }
 
 // The states go in as one array literal typed machine_state[], cast once per query. (A text[]
@@ -33,13 +34,16 @@ const DETAILS = {
 // enum array type, so the literal is built here; states are enum labels, never user text.)
 const SUMMARIES = {
   name: 'machine-summaries',
-  text: 'SELECT id, state FROM machines WHERE state = ANY($1::machine_state[]) ORDER BY id'
+  text: 'SELECT id, state FROM machines WHERE state = ANY($1::machine_state[]) AND ($2::text IS NULL OR owner_id = $2) ORDER BY id'
 }
 
-export async function readMachineDetails (sql: Sql, id: number): Promise<MachineDetailsRow | undefined> {
-  const [row] = await sql.query<MachineDetailsRow>(DETAILS, [id])
+/** The owner to filter by: the user's id, or null for an admin, who sees every machine. */
+const ownerFilter = (user: Principal): string | null => user.isAdmin ? null : user.id
+
+export async function readMachineDetails (sql: Sql, user: Principal, id: number): Promise<MachineDetailsRow | undefined> {
+  const [row] = await sql.query<MachineDetailsRow>(DETAILS, [id, ownerFilter(user)])
   return row
 }
 
-export const readMachineSummaries = (sql: Sql, states: readonly MachineState[]): Promise<MachineSummaryRow[]> =>
-  sql.query<MachineSummaryRow>(SUMMARIES, [`{${states.join(',')}}`])
+export const readMachineSummaries = (sql: Sql, user: Principal, states: readonly MachineState[]): Promise<MachineSummaryRow[]> =>
+  sql.query<MachineSummaryRow>(SUMMARIES, [`{${states.join(',')}}`, ownerFilter(user)])

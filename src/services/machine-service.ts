@@ -12,6 +12,8 @@ import { applyTransition } from './transitions.ts'
 import { reconcile } from './reconcile.ts'
 import type { SizeCatalog } from './size-catalog.ts'
 import type { StateWatcher } from './state-watcher.ts'
+import type { Principal } from './token-verifier.ts'
+import { ownedBy } from './lookup.ts'
 
 export type MachineWithBackend = Machine & { backend: Backend }
 
@@ -44,7 +46,7 @@ export class MachineService {
     private readonly secrets: SecretBox
   ) {}
 
-  async create (backend: Backend, input: CreateMachineInput): Promise<Machine> {
+  async create (owner: Principal, backend: Backend, input: CreateMachineInput): Promise<Machine> {
     const definition = this.providers.definition(backend.provider)!
     const isDocker = backend.provider === 'docker'
     const misplaced = DOCKER_FIELDS.filter((field) => input[field] !== undefined)
@@ -59,7 +61,7 @@ export class MachineService {
     if (!isDocker && input.key === undefined) {
       throw new Problem('validation-failed', 'key is required', { extensions: { errors: [{ pointer: '/body/key', detail: 'required' }] } })
     }
-    const key = input.key === undefined ? null : await this.db.key.findUnique({ where: { id: input.key } })
+    const key = input.key === undefined ? null : await this.db.key.findFirst({ where: { id: input.key, ...ownedBy(owner) } })
     if (input.key !== undefined && key === null) throw new Problem('unknown-reference', `key ${input.key} does not exist`)
     const size = await this.sizes.find(backend, input.size)
     if (size === undefined) throw new Problem('unknown-reference', `size ${input.size} is not offered by backend ${backend.id}`)
@@ -106,7 +108,7 @@ export class MachineService {
             lastTransition: new Date(),
             publicUrl: created.publicUrl,
             adminPassword: this.secrets.seal(adminPassword),
-            ownerId: backend.ownerId
+            ownerId: owner.id
           }
         })
         await tx.transition.create({

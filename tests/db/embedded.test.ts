@@ -3,14 +3,14 @@ import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp } from '../../src/app.ts'
-import { addKey, addSandboxBackend, createMachine, json, testConfig, waitForState } from '../helper.ts'
+import { addKey, addSandboxBackend, authorize, createMachine, json, testConfig, waitForState } from '../helper.ts'
 
 t.test('with no DATABASE_URL the server runs on embedded PGlite, and keeps its data', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'stratus-embedded-'))
   t.teardown(() => rm(dataDir, { recursive: true, force: true }))
   const config = testConfig({ databaseUrl: undefined, secretKey: undefined, dataDir })
 
-  const first = await buildApp(config)
+  const first = authorize(await buildApp(config))
   const backend = await addSandboxBackend(first)
   const machine = await createMachine(first, backend, await addKey(first), { name: 'embedded' })
   const active = await waitForState(first, machine.id, 'active')
@@ -21,7 +21,7 @@ t.test('with no DATABASE_URL the server runs on embedded PGlite, and keeps its d
   const key = await stat(join(dataDir, 'secret.key'))
   t.equal(key.mode & 0o777, 0o600, 'the sealing key was created, readable by the owner only')
 
-  const second = await buildApp(config)
+  const second = authorize(await buildApp(config))
   t.teardown(() => second.close())
   const again = json((await second.inject({ method: 'GET', url: `/api/machine/${machine.id}` })).body)
   t.equal(again.name, 'embedded')

@@ -1,12 +1,12 @@
 import t from 'tap'
 import { buildApp } from '../../src/app.ts'
-import { addKey, addSandboxBackend, buildTestApp, createMachine, createTestDatabase, json, testConfig, waitForState } from '../helper.ts'
+import { addKey, addSandboxBackend, authorize, buildTestApp, createMachine, createTestDatabase, json, testConfig, waitForState } from '../helper.ts'
 
 t.test('machines left pending or stopping by a restart are reconciled, never stuck', async (t) => {
   const database = await createTestDatabase()
   t.teardown(() => database.drop())
   // A slow poll: the first server stops before it has seen any machine settle.
-  const first = await buildApp(testConfig({ databaseUrl: database.url, pollIntervalMs: 60_000 }))
+  const first = authorize(await buildApp(testConfig({ databaseUrl: database.url, pollIntervalMs: 60_000 })))
   const backend = await addSandboxBackend(first, { boot_delay_ms: 50, stop_delay_ms: 50 })
   const key = await addKey(first)
   const booting = await createMachine(first, backend, key, { name: 'booting' })
@@ -18,7 +18,7 @@ t.test('machines left pending or stopping by a restart are reconciled, never stu
   await first.close()
 
   await new Promise((resolve) => setTimeout(resolve, 100))
-  const second = await buildApp(testConfig({ databaseUrl: database.url }))
+  const second = authorize(await buildApp(testConfig({ databaseUrl: database.url })))
   await second.ready()
   await waitForState(second, booting.id, 'active')
   await waitForState(second, stopping.id, 'inactive')
@@ -30,13 +30,13 @@ t.test('machines left pending or stopping by a restart are reconciled, never stu
 t.test('the sandbox\'s own state survives a restart', async (t) => {
   const database = await createTestDatabase()
   t.teardown(() => database.drop())
-  const first = await buildApp(testConfig({ databaseUrl: database.url }))
+  const first = authorize(await buildApp(testConfig({ databaseUrl: database.url })))
   const backend = await addSandboxBackend(first)
   const machine = await createMachine(first, backend, await addKey(first))
   await waitForState(first, machine.id, 'active')
   await first.close()
 
-  const second = await buildApp(testConfig({ databaseUrl: database.url }))
+  const second = authorize(await buildApp(testConfig({ databaseUrl: database.url })))
   const [listed] = json((await second.inject({ method: 'GET', url: `/backends/${backend}/machines` })).body)
   t.match(listed, { id: machine.providerId, state: 'running' })
   t.equal(await second.db.transition.count({ where: { cause: 'provider_sync' } }), 0, 'nothing changed, nothing recorded')

@@ -1,0 +1,63 @@
+import fp from 'fastify-plugin'
+import type { FastifyRequest } from 'fastify'
+import { Problem } from '../problems.ts'
+import { Accounts } from '../services/accounts.ts'
+import { TokenVerifier, type Principal } from '../services/token-verifier.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    accounts: Accounts
+    tokenVerifier: TokenVerifier
+  }
+  interface FastifyRequest {
+    /** Who the bearer token stands for; null only on public routes. */
+    user: Principal | null
+  }
+  interface FastifyContextConfig {
+    /** true: answered without a token (health, API document, docs, problem types). */
+    public?: boolean
+  }
+}
+
+/** The authenticated user of a non-public route. */
+export function actor (request: FastifyRequest): Principal {
+  if (request.user === null) throw new Error('actor() on a public route')
+  return request.user
+}
+
+export function requireAdmin (request: FastifyRequest): Principal {
+  const user = actor(request)
+  if (!user.isAdmin) throw new Problem('forbidden', 'only an administrator can do this')
+  return user
+}
+
+const challenge = (error?: string): Record<string, string> =>
+  ({ 'www-authenticate': `Bearer realm="stratus"${error === undefined ? '' : `, error="${error}"`}` })
+
+/**
+ * Every route but the public ones needs Authorization: Bearer <token>. A server with no users
+ * creates the first admin at start and prints its token once (on stderr, never in the logs).
+ */
+export default fp<{ adminToken: string | undefined, cacheMs: number }>(async function auth (app, options) {
+  const accounts = new Accounts(app.db)
+  const verifier = new TokenVerifier(app.sql, options.cacheMs)
+  app.decorate('accounts', accounts)
+  app.decorate('tokenVerifier', verifier)
+  app.decorateRequest('user', null)
+
+  const first = await accounts.bootstrap(options.adminToken)
+  if (first.created) app.log.info('created the first administrator, "admin"')
+  if (first.token !== null) {
+    process.stderr.write(`\nFirst administrator "admin" created. Its API token, shown this once:\n\n  ${first.token}\n\n` +
+      'Use it as "Authorization: Bearer <token>"; create users and tokens with npm run token.\n\n')
+  }
+
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config?.public === true) return
+    const match = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '')
+    if (match === null) throw new Problem('unauthorized', 'this request needs an "Authorization: Bearer <token>" header', { headers: challenge() })
+    const principal = await verifier.verify(match[1]!)
+    if (principal === null) throw new Problem('unauthorized', 'the token is unknown, revoked or expired', { headers: challenge('invalid_token') })
+    request.user = principal
+  })
+}, { name: 'auth', dependencies: ['database', 'content-negotiation'] })

@@ -1,0 +1,52 @@
+import type { ApiToken, PrismaClient, User } from '../generated/prisma/client.ts'
+import { shortId } from '../domain/ids.ts'
+import { generateToken, hashToken, looksLikeToken, tokenPrefix } from '../domain/tokens.ts'
+import { Problem } from '../problems.ts'
+
+export interface IssuedToken { token: string, record: ApiToken }
+
+/** Users and their API tokens; used by the routes, the CLI and the first start. */
+export class Accounts {
+  constructor (private readonly db: PrismaClient) {}
+
+  async createUser (name: string, isAdmin: boolean): Promise<User> {
+    if (await this.db.user.findUnique({ where: { name } }) !== null) throw new Problem('conflict', `a user named "${name}" exists already`)
+    return this.db.user.create({ data: { id: shortId(), name, isAdmin } })
+  }
+
+  /** A new token for the user; the clear token is returned this once and never stored. */
+  async issueToken (userId: string, name: string, expiresAt: Date | null, given?: string): Promise<IssuedToken> {
+    const token = given ?? generateToken()
+    if (!looksLikeToken(token)) throw new Error('a token must read stratus_ followed by 43 letters and digits')
+    if (expiresAt !== null && expiresAt.getTime() <= Date.now()) throw new Problem('validation-failed', 'expires_at must be in the future', { extensions: { errors: [{ pointer: '/body/expires_at', detail: 'must be in the future' }] } })
+    const record = await this.db.apiToken.create({
+      data: { id: shortId(), userId, name, tokenHash: hashToken(token), prefix: tokenPrefix(token), expiresAt }
+    })
+    return { token, record }
+  }
+
+  /** Revokes a token of this user (any token, for an admin); false when there is none to revoke. */
+  async revokeToken (tokenId: string, actor: { id: string, isAdmin: boolean }): Promise<ApiToken | null> {
+    const token = await this.db.apiToken.findFirst({ where: { id: tokenId, ...(actor.isAdmin ? {} : { userId: actor.id }) } })
+    if (token === null) return null
+    if (token.revokedAt !== null) return token
+    return this.db.apiToken.update({ where: { id: token.id }, data: { revokedAt: new Date() } })
+  }
+
+  /**
+   * On a server with no users: creates the first admin and a token for it (STRATUS_ADMIN_TOKEN
+   * when given), and gives it whatever was created before users existed. Returns the token only
+   * when it was generated here, for the caller to show once.
+   */
+  async bootstrap (adminToken: string | undefined): Promise<{ created: boolean, token: string | null }> {
+    if (await this.db.user.count() > 0) return { created: false, token: null }
+    const admin = await this.db.user.create({ data: { id: shortId(), name: 'admin', isAdmin: true } })
+    const { token } = await this.issueToken(admin.id, 'first admin token', null, adminToken)
+    await this.db.$transaction([
+      this.db.backend.updateMany({ where: { ownerId: null }, data: { ownerId: admin.id } }),
+      this.db.key.updateMany({ where: { ownerId: null }, data: { ownerId: admin.id } }),
+      this.db.machine.updateMany({ where: { ownerId: null }, data: { ownerId: admin.id } })
+    ])
+    return { created: true, token: adminToken === undefined ? token : null }
+  }
+}
