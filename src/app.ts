@@ -1,4 +1,4 @@
-import Fastify, { type FastifyServerOptions } from 'fastify'
+import Fastify from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.ts'
 import contentNegotiation from './plugins/content-negotiation.ts'
@@ -24,7 +24,12 @@ import backendMachines from './routes/backend-machines.ts'
 import machineApi from './routes/machine-api.ts'
 
 /** Builds the whole server, in the order things depend on each other. Nothing listens yet. */
-export async function buildApp (config: Config, options: FastifyServerOptions = {}) {
+export interface BuildOptions {
+  /** Where logs go (default stdout); tests read them to prove no secret is logged. */
+  logStream?: { write(line: string): void }
+}
+
+export async function buildApp (config: Config, options: BuildOptions = {}) {
   const app = createApp(config, options)
   try {
     await registerPlugins(app, config)
@@ -36,7 +41,7 @@ export async function buildApp (config: Config, options: FastifyServerOptions = 
   }
 }
 
-function createApp (config: Config, options: FastifyServerOptions) {
+function createApp (config: Config, options: BuildOptions) {
   return Fastify({
     logger: {
       level: config.logLevel,
@@ -45,12 +50,12 @@ function createApp (config: Config, options: FastifyServerOptions) {
         paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', '*.api_key', '*.credentials',
           '*.password', '*.adminPassword', '*.admin_password', '*.token', '*.private_key', '*.privateKey', '*.secretKey'],
         censor: '[redacted]'
-      }
+      },
+      ...(options.logStream === undefined ? {} : { stream: options.logStream })
     },
     bodyLimit: config.bodyLimitBytes,
     // Bodies are validated strictly: unknown properties are refused, not silently dropped.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true, keywords: ['xml'] } },
-    ...options
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true, keywords: ['xml'] } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 }
 
