@@ -24,6 +24,9 @@ import backendMachines from './routes/backend-machines.ts'
 import machineApi from './routes/machine-api.ts'
 
 /** Builds the whole server, in the order things depend on each other. Nothing listens yet. */
+/** Field names whose values are never logged, at the top of a log record or one level down. */
+const SECRET_FIELDS = ['api_key', 'credentials', 'password', 'adminPassword', 'admin_password', 'token', 'private_key', 'privateKey', 'secretKey']
+
 export interface BuildOptions {
   /** Where logs go (default stdout); tests read them to prove no secret is logged. */
   logStream?: { write(line: string): void }
@@ -47,8 +50,8 @@ function createApp (config: Config, options: BuildOptions) {
       level: config.logLevel,
       // Defence in depth: nothing logs these today, and nothing ever should.
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', '*.api_key', '*.credentials',
-          '*.password', '*.adminPassword', '*.admin_password', '*.token', '*.private_key', '*.privateKey', '*.secretKey'],
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization',
+          ...SECRET_FIELDS, ...SECRET_FIELDS.map((field) => `*.${field}`)],
         censor: '[redacted]'
       },
       ...(options.logStream === undefined ? {} : { stream: options.logStream })

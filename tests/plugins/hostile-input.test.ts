@@ -1,0 +1,83 @@
+import t from 'tap'
+import { buildTestApp, createUser, json } from '../helper.ts'
+
+t.test('no request can point a backend at a URL (no server-side request forgery)', async (t) => {
+  const app = await buildTestApp(t)
+  for (const field of ['endpoint', 'apiurl', 'api_url', 'url', 'host', 'base_url']) {
+    const res = await app.inject({ method: 'POST', url: '/backends', payload: { title: 't', provider: 'sandbox', api_key: 'k', [field]: 'http://169.254.169.254/latest' } })
+    t.equal(res.statusCode, 400, field)
+    t.match(json(res.body).errors, [{ pointer: `/body/${field}`, detail: 'is not a known property' }])
+  }
+  const backend = json((await app.inject({ method: 'POST', url: '/backends', payload: { title: 't', provider: 'sandbox', api_key: 'k' } })).body).id
+  t.equal((await app.inject({ method: 'PUT', url: `/backends/${backend}`, payload: { endpoint: 'http://10.0.0.1/' } })).statusCode, 400)
+  const xml = await app.inject({ method: 'PUT', url: `/backends/${backend}`, headers: { 'content-type': 'application/xml' }, payload: '<backend><endpoint>http://10.0.0.1/</endpoint></backend>' })
+  t.equal(xml.statusCode, 400)
+})
+
+t.test('prototype-polluting keys are refused in JSON and XML; nothing is written', async (t) => {
+  const app = await buildTestApp(t)
+  const json400 = ['{"title":"t","provider":"sandbox","api_key":"k","__proto__":{"isAdmin":true}}',
+    '{"title":"t","provider":"sandbox","api_key":"k","constructor":{"prototype":{"isAdmin":true}}}',
+    '{"title":"t","provider":"sandbox","api_key":"k","faults":{"__proto__":{"x":"timeout"}}}']
+  for (const payload of json400) {
+    const res = await app.inject({ method: 'POST', url: '/backends', headers: { 'content-type': 'application/json' }, payload })
+    t.equal(res.statusCode, 400, payload)
+  }
+  const xml400 = ['<backend><title>t</title><provider>sandbox</provider><api_key>k</api_key><__proto__><isAdmin>true</isAdmin></__proto__></backend>',
+    '<backend><title>t</title><provider>sandbox</provider><api_key>k</api_key><constructor><prototype>1</prototype></constructor></backend>',
+    '<backend><title>t</title><provider>sandbox</provider><api_key>k</api_key><faults><entry key="__proto__">timeout</entry></faults></backend>',
+    '<backend><title>t</title><provider>sandbox</provider><api_key>k</api_key><faults><entry key="constructor">timeout</entry></faults></backend>']
+  for (const payload of xml400) {
+    const res = await app.inject({ method: 'POST', url: '/backends', headers: { 'content-type': 'application/xml' }, payload })
+    t.equal(res.statusCode, 400, payload)
+  }
+  t.equal(({} as Record<string, unknown>).isAdmin, undefined, 'Object.prototype untouched')
+  t.equal(await app.db.backend.count(), 0)
+})
+
+t.test('entity expansion, deep nesting and oversized XML are refused', async (t) => {
+  const app = await buildTestApp(t, { bodyLimitBytes: 4096 })
+  const lol = '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><backend><title>&lol2;</title></backend>'
+  const xxe = '<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><backend><title>&xxe;</title></backend>'
+  for (const payload of [lol, xxe]) {
+    const res = await app.inject({ method: 'POST', url: '/backends', headers: { 'content-type': 'application/xml' }, payload })
+    t.equal(res.statusCode, 400)
+    t.notMatch(res.body, /root:/)
+  }
+  const deep = '<backend>' + '<title>'.repeat(200) + '</title>'.repeat(200) + '</backend>'
+  t.equal((await app.inject({ method: 'POST', url: '/backends', headers: { 'content-type': 'application/xml' }, payload: deep })).statusCode, 400)
+  const big = '<backend><title>' + 'a'.repeat(5000) + '</title></backend>'
+  t.equal((await app.inject({ method: 'POST', url: '/backends', headers: { 'content-type': 'application/xml' }, payload: big })).statusCode, 413)
+  t.equal((await app.inject({ method: 'POST', url: '/backends', payload: { title: 'a'.repeat(5000) } })).statusCode, 413)
+})
+
+t.test('rate limits per token: 429 with Retry-After, in the negotiated format', async (t) => {
+  const app = await buildTestApp(t, { rateLimitMax: 5, rateLimitWindowMs: 60_000 })
+  const erin = await createUser(app, 'erin')
+  const frank = await createUser(app, 'frank')
+  const codes: number[] = []
+  for (let i = 0; i < 7; i++) codes.push((await erin.inject({ method: 'GET', url: '/keys' })).statusCode)
+  t.same(codes, [200, 200, 200, 200, 200, 429, 429])
+  const limited = await erin.inject({ method: 'GET', url: '/keys', headers: { accept: 'application/xml' } })
+  t.equal(limited.statusCode, 429)
+  t.ok(Number(limited.headers['retry-after']) > 0, 'Retry-After')
+  t.match(limited.headers['content-type'], /problem\+xml/)
+  t.match(limited.body, /<type>\/problems\/rate-limited<\/type>/)
+  t.equal((await frank.inject({ method: 'GET', url: '/keys' })).statusCode, 200, 'another token has its own budget')
+})
+
+t.test('security headers on the docs pages and on API answers', async (t) => {
+  const app = await buildTestApp(t)
+  const docs = await app.inject({ method: 'GET', url: '/docs/', headers: { authorization: '' } })
+  t.equal(docs.statusCode, 200)
+  t.match(docs.headers['content-security-policy'], /default-src 'self'/)
+  t.match(docs.headers['content-security-policy'], /object-src 'none'/)
+  t.notMatch(docs.headers['content-security-policy'], /upgrade-insecure-requests/)
+  t.equal(docs.headers['x-content-type-options'], 'nosniff')
+  t.equal(docs.headers['x-frame-options'], 'SAMEORIGIN')
+  t.ok(docs.headers['referrer-policy'])
+  t.ok(docs.headers['cross-origin-opener-policy'])
+  const api = await app.inject({ method: 'GET', url: '/backends' })
+  t.equal(api.headers['content-security-policy'], "default-src 'none';frame-ancestors 'none'")
+  t.equal(api.headers['x-content-type-options'], 'nosniff')
+})
