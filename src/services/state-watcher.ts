@@ -34,6 +34,9 @@ export class StateWatcher {
 
   isWatching (machineId: number): boolean { return this.#timers.has(machineId) }
 
+  /** True when no machine is being polled and no check is running. */
+  get idle (): boolean { return this.#timers.size === 0 && this.#running.size === 0 }
+
   watch (machineId: number, options: WatchOptions, failures = 0, delayMs = this.intervalMs): void {
     if (this.#closed || this.#timers.has(machineId)) return
     const timer = setTimeout(() => {
