@@ -6,6 +6,7 @@ import { Backend, BackendCreateBody, BackendList, BackendUpdateBody, ImageList, 
 import { Key, KeyCreateBody, KeyCreated, KeyList } from '../src/schemas/key.ts'
 import { MachineActionBody, MachineCreateBody, MistMachine, MistMachineCreated, MistMachineList, TagBody, TagList } from '../src/schemas/mist-machine.ts'
 import { GateControlBody, GateMachine, GateMachineList, GateRenameBody } from '../src/schemas/gate-machine.ts'
+import { AuditList, TokenCreateBody, TokenCreated, TokenList, User, UserCreateBody, UserList } from '../src/schemas/account.ts'
 
 /**
  * One scenario over every endpoint of both dialects, run in JSON and in XML (bodies and
@@ -82,5 +83,21 @@ export async function exerciseEveryEndpoint (t: Test, call: Call): Promise<void>
     await until(machinePath, 'destroyed')
     await send('DELETE', `/keys/${key.id}`, 204, {})
     await send('DELETE', `/backends/${backend.id}`, 204, {})
+
+    const user = (await send('POST', '/api/users', 201, { body: UserCreateBody, response: User }, { name: `user-${format}`, admin: false })).value
+    await get('/api/users', UserList)
+    await send('POST', `/api/users/${user.id}/tokens`, 201, { body: TokenCreateBody, response: TokenCreated }, { name: 'for the user' })
+    const token = (await send('POST', '/api/tokens', 201, { body: TokenCreateBody, response: TokenCreated }, { name: `mine ${format}`, expires_at: '2099-01-01T00:00:00.000Z' })).value
+    t.match(token.token, /^stratus_/)
+    await get('/api/tokens', TokenList)
+    await send('DELETE', `/api/tokens/${token.id}`, 204, {})
+    // The audit log keeps moving (entries are written just after each answer), so it is polled
+    // until the backend's create, update and delete are in, and only its shape is compared.
+    let audited = 0
+    for (let i = 0; i < 100 && audited < 3; i++) {
+      audited = (await send('GET', `/api/audit?resource_type=backend&resource_id=${backend.id}`, 200, { response: AuditList })).value.length
+      if (audited < 3) await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    t.equal(audited, 3, `${format}: the backend's create, update and delete are audited`)
   }
 }

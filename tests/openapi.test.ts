@@ -36,6 +36,24 @@ t.test('the OpenAPI document: committed, valid, both media types, every status',
   t.same(served.components.schemas.GateMachineSummary.xml, { name: 'machine' })
   t.same(served.components.schemas.GateControl.xml, { name: 'control' })
   t.ok(served.components.schemas.Problem.properties.type, 'the problem type is documented')
+  t.same(served.components.securitySchemes.bearerAuth, { type: 'http', scheme: 'bearer', description: String(served.components.securitySchemes.bearerAuth.description) })
+  t.same(served.security, [{ bearerAuth: [] }], 'bearer tokens by default')
+  const PUBLIC = new Set(['GET /health', 'GET /problems/{name}'])
+  const ADMIN = new Set(['GET /api/users', 'POST /api/users', 'POST /api/users/{user_id}/tokens', 'GET /api/audit'])
+  for (const [path, operations] of Object.entries<any>(served.paths)) {
+    for (const [method, operation] of Object.entries<any>(operations)) {
+      const where = `${method.toUpperCase()} ${path}`
+      if (PUBLIC.has(where)) {
+        t.same(operation.security, [], `${where} is public`)
+        continue
+      }
+      t.equal(operation.security, undefined, `${where} takes the bearer default`)
+      t.ok(operation.responses['401'], `${where} documents 401`)
+      t.ok(operation.responses['429'], `${where} documents 429`)
+      if (ADMIN.has(where)) t.ok(operation.responses['403'], `${where} documents 403`)
+      if (path.includes('{')) t.ok(operation.responses['404'], `${where} documents 404`)
+    }
+  }
   t.ok(served.paths['/api/machine/{id}/control'].post.responses['409'], 'not now')
   t.ok(served.paths['/api/machine/{id}/control'].post.responses['422'], 'never')
 })
