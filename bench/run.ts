@@ -5,12 +5,15 @@ import autocannon from 'autocannon'
 import pg from 'pg'
 import { migrate } from '../src/db/migrate.ts'
 import { SecretBox } from '../src/domain/secret-box.ts'
+import { generateToken, hashToken, tokenPrefix } from '../src/domain/tokens.ts'
 
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
 const DATABASE = 'stratus_bench'
 const MACHINES = 10_000
 const SECRET_KEY = Buffer.alloc(32, 9)
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5)
+// The API is measured as it ships: every request carries a bearer token that is verified.
+const TOKEN = generateToken()
 const databaseUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${DATABASE}` }).toString()
 
 async function seed (): Promise<void> {
@@ -23,15 +26,17 @@ async function seed (): Promise<void> {
   await db.connect()
   await migrate({ exec: async (sql) => { await db.query(sql) }, query: async (sql, params) => (await db.query(sql, params)).rows, close: async () => {} })
   const box = new SecretBox(SECRET_KEY)
-  await db.query(`INSERT INTO backends (id, title, provider, credentials, settings, updated_at)
-    VALUES ('benchbackend', 'Bench', 'sandbox', $1, '{"boot_delay_ms":0}', now())`, [box.sealJson({ api_key: 'bench' })])
+  await db.query("INSERT INTO users (id, name, is_admin) VALUES ('benchuser', 'bench', false)")
+  await db.query(`INSERT INTO api_tokens (id, user_id, name, token_hash, prefix) VALUES ('benchtoken', 'benchuser', 'bench', $1, $2)`, [hashToken(TOKEN), tokenPrefix(TOKEN)])
+  await db.query(`INSERT INTO backends (id, title, provider, credentials, settings, updated_at, owner_id)
+    VALUES ('benchbackend', 'Bench', 'sandbox', $1, '{"boot_delay_ms":0}', now(), 'benchuser')`, [box.sealJson({ api_key: 'bench' })])
   // Most machines run; some are stopped and a few destroyed, as in a real account.
   await db.query(`INSERT INTO machines (backend_id, provider_id, name, state, kind, size, image, location, public_ips, private_ips,
-      hourly_price, currency, last_transition, public_url, admin_password, updated_at, uuid)
+      hourly_price, currency, last_transition, public_url, admin_password, updated_at, uuid, owner_id)
     SELECT 'benchbackend', 'sbx-' || g, 'machine-' || g,
       (CASE WHEN g % 10 = 0 THEN 'stopped' WHEN g % 50 = 1 THEN 'terminated' ELSE 'running' END)::machine_state,
       'vm', 'sbx.small', 'debian-12', 'sbx-eu-1', ARRAY['203.0.113.' || (g % 250 + 1)], ARRAY['10.20.0.' || (g % 250 + 1)],
-      0.015, 'USD', now(), 'https://sbx-' || g || '.sandbox.invalid/', $1, now(), gen_random_uuid()
+      0.015, 'USD', now(), 'https://sbx-' || g || '.sandbox.invalid/', $1, now(), gen_random_uuid(), 'benchuser'
     FROM generate_series(1, ${MACHINES}) AS g`, [box.seal('bench-admin-password')])
   await db.query('ANALYZE')
   await db.end()
@@ -39,7 +44,7 @@ async function seed (): Promise<void> {
 
 async function start (script: string): Promise<{ url: string, process: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, STRATUS_SECRET_KEY: SECRET_KEY.toString('base64'), POLL_INTERVAL_MS: '60000' },
+    env: { ...process.env, DATABASE_URL: databaseUrl, STRATUS_SECRET_KEY: SECRET_KEY.toString('base64'), POLL_INTERVAL_MS: '60000', RATE_LIMIT_MAX: '1000000000' },
     stdio: ['ignore', 'pipe', 'inherit']
   })
   const url = await new Promise<string>((resolve, reject) => {
@@ -63,7 +68,7 @@ async function stop (child: ChildProcess): Promise<void> {
 interface Load { url: string, accept?: string, connections: number, seconds: number }
 
 async function load ({ url, accept = 'application/json', connections, seconds }: Load): Promise<autocannon.Result> {
-  const result = await autocannon({ url, connections, duration: seconds, headers: { accept } })
+  const result = await autocannon({ url, connections, duration: seconds, headers: { accept, authorization: `Bearer ${TOKEN}` } })
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`)
   return result
 }
