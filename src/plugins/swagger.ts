@@ -113,9 +113,13 @@ export default fp(async function openapi (app) {
   await app.register(swaggerUi, {
     routePrefix: DOCS_PREFIX,
     uiConfig: { docExpansion: 'list', deepLinking: true, persistAuthorization: false },
-    // Swagger UI's own policy, less upgrade-insecure-requests, which would break it on plain http.
+    // Swagger UI's own policy (scripts from the server only), less upgrade-insecure-requests, which would
+    // break it on plain http, and with inline styles allowed: Swagger UI sets style attributes at
+    // run time, which no hash can cover (tests/docs-ui.test.ts saw them blocked in Chromium).
     staticCSP: true,
-    transformStaticCSP: (header) => header.replace(/ ?upgrade-insecure-requests;?/, '')
+    transformStaticCSP: (header) => header
+      .replace(/ ?upgrade-insecure-requests;?/, '')
+      .replace(/style-src [^;]*;/, "style-src 'self' 'unsafe-inline';")
   })
 
   app.get('/openapi.json', { schema: { hide: true }, config: { negotiate: false, public: true } }, async (_request, reply) =>

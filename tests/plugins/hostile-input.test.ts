@@ -73,6 +73,7 @@ t.test('security headers on the docs pages and on API answers', async (t) => {
   t.match(docs.headers['content-security-policy'], /default-src 'self'/)
   t.match(docs.headers['content-security-policy'], /object-src 'none'/)
   t.notMatch(docs.headers['content-security-policy'], /upgrade-insecure-requests/)
+  t.match(docs.headers['content-security-policy'], /script-src 'self' ?;/, 'scripts from the server only, none inline')
   t.equal(docs.headers['x-content-type-options'], 'nosniff')
   t.equal(docs.headers['x-frame-options'], 'SAMEORIGIN')
   t.ok(docs.headers['referrer-policy'])
