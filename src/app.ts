@@ -79,7 +79,9 @@ async function registerPlugins (app: ReturnType<typeof createApp>, config: Confi
 
   // 3. Who is asking: bearer tokens (first admin on a fresh server), then per-token rate limits,
   //    then the audit log of every mutating request.
-  await app.register(auth, { adminToken: config.adminToken, cacheMs: config.authCacheMs })
+  await app.register(auth, {
+    adminToken: config.adminToken, cacheMs: config.authCacheMs, failuresMax: config.authFailuresMax, failuresWindowMs: config.rateLimitWindowMs
+  })
   await app.register(rateLimiting, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs })
   await app.register(audit)
 

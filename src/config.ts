@@ -25,6 +25,8 @@ export interface Config {
   /** Requests per token (or per address, without one) in each rate-limit window. */
   rateLimitMax: number
   rateLimitWindowMs: number
+  /** Failed authentications allowed per client address in each rate-limit window. */
+  authFailuresMax: number
 }
 
 const integer = (env: NodeJS.ProcessEnv, name: string, fallback: number): number => {
@@ -51,6 +53,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: env.STRATUS_ADMIN_TOKEN === '' ? undefined : env.STRATUS_ADMIN_TOKEN,
     authCacheMs: integer(env, 'AUTH_CACHE_MS', 5000),
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 600),
-    rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000)
+    rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000),
+    authFailuresMax: integer(env, 'AUTH_FAILURES_MAX', 30)
   }
 }

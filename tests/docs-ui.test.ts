@@ -42,7 +42,7 @@ t.test('Swagger UI authorizes with a bearer token and calls the API', { skip: ex
   await page.locator('.modal-ux button.btn-done').click()
 
   await operation.locator('button.execute').click()
-  await page.waitForFunction(() => document.querySelector('.live-responses-table tbody .response-col_status')?.textContent?.trim() === '200')
+  await page.waitForFunction("document.querySelector('.live-responses-table tbody .response-col_status')?.textContent?.trim() === '200'")
   t.equal((await status.innerText()).trim(), '200', 'after Authorize: 200')
   t.match(await operation.locator('.live-responses-table tbody .response-col_description').first().innerText(), /"url"/)
   t.match(await operation.locator('.curl-command').innerText(), /Authorization: Bearer stratus_/, 'the request carried the token')

@@ -42,6 +42,7 @@ export function testConfig (overrides: Partial<Config> = {}): Config {
     adminToken: TEST_ADMIN_TOKEN,
     pollIntervalMs: 10,
     rateLimitMax: 1_000_000,
+    authFailuresMax: 1_000_000,
     ...overrides
   }
 }

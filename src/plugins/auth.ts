@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { Problem } from '../problems.ts'
 import { Accounts } from '../services/accounts.ts'
 import { TokenVerifier, type Principal } from '../services/token-verifier.ts'
+import { FailureThrottle } from '../services/failure-throttle.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -37,10 +38,13 @@ const challenge = (error?: string): Record<string, string> =>
 /**
  * Every route but the public ones needs Authorization: Bearer <token>. A server with no users
  * creates the first admin at start and prints its token once (on stderr, never in the logs).
+ * An address that keeps failing to authenticate is answered 429 until its window passes; a
+ * valid token is never refused for it.
  */
-export default fp<{ adminToken: string | undefined, cacheMs: number }>(async function auth (app, options) {
+export default fp<{ adminToken: string | undefined, cacheMs: number, failuresMax: number, failuresWindowMs: number }>(async function auth (app, options) {
   const accounts = new Accounts(app.db)
   const verifier = new TokenVerifier(app.sql, options.cacheMs)
+  const failures = new FailureThrottle(options.failuresMax, options.failuresWindowMs)
   app.decorate('accounts', accounts)
   app.decorate('tokenVerifier', verifier)
   app.decorateRequest('user', null)
@@ -55,9 +59,16 @@ export default fp<{ adminToken: string | undefined, cacheMs: number }>(async fun
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config?.public === true) return
     const match = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '')
+    const principal = match === null ? null : await verifier.verify(match[1]!)
+    if (principal !== null) {
+      request.user = principal
+      return
+    }
+    // A valid token always passes; only failures are throttled, so nobody can lock others out.
+    const wait = failures.blocked(request.ip)
+    if (wait !== null) throw new Problem('rate-limited', `too many failed authentications from this address; retry in ${wait} s`, { headers: { 'retry-after': String(wait) } })
+    failures.fail(request.ip)
     if (match === null) throw new Problem('unauthorized', 'this request needs an "Authorization: Bearer <token>" header', { headers: challenge() })
-    const principal = await verifier.verify(match[1]!)
-    if (principal === null) throw new Problem('unauthorized', 'the token is unknown, revoked or expired', { headers: challenge('invalid_token') })
-    request.user = principal
+    throw new Problem('unauthorized', 'the token is unknown, revoked or expired', { headers: challenge('invalid_token') })
   })
 }, { name: 'auth', dependencies: ['database', 'content-negotiation'] })

@@ -66,6 +66,20 @@ t.test('rate limits per token: 429 with Retry-After, in the negotiated format', 
   t.equal((await frank.inject({ method: 'GET', url: '/keys' })).statusCode, 200, 'another token has its own budget')
 })
 
+t.test('an address that keeps failing to authenticate is throttled; good tokens are not', async (t) => {
+  const app = await buildTestApp(t, { authFailuresMax: 3 })
+  const codes: number[] = []
+  for (const authorization of ['', 'Bearer nope', `Bearer stratus_${'z'.repeat(43)}`, 'Bearer again', 'Bearer more']) {
+    codes.push((await app.inject({ method: 'GET', url: '/keys', headers: { authorization } })).statusCode)
+  }
+  t.same(codes, [401, 401, 401, 429, 429])
+  const throttled = await app.inject({ method: 'GET', url: '/keys', headers: { authorization: 'Bearer x' } })
+  t.ok(Number(throttled.headers['retry-after']) > 0)
+  t.equal(json(throttled.body).type, '/problems/rate-limited')
+  t.equal((await app.inject({ method: 'GET', url: '/health', headers: { authorization: '' } })).statusCode, 200, 'public routes stay open')
+  t.equal((await app.inject({ method: 'GET', url: '/keys' })).statusCode, 200, 'a valid token from the same address is never refused')
+})
+
 t.test('security headers on the docs pages and on API answers', async (t) => {
   const app = await buildTestApp(t)
   const docs = await app.inject({ method: 'GET', url: '/docs/', headers: { authorization: '' } })
