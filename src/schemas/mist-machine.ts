@@ -54,17 +54,21 @@ export const MachineCreateBody = Type.Object({
   image_extra: Type.Optional(Type.String({ maxLength: 4096 })),
   disk: Type.Optional(Type.String({ maxLength: 64 })),
   kind: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z][A-Za-z0-9_-]*$', description: 'The machine API\'s kind; defaults to the provider\'s (vm or container)' })),
+  // additionalProperties: false, because a Record keyed by a pattern leaves other keys open.
   docker_env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String({ maxLength: 32768 }), {
+    additionalProperties: false,
     description: 'docker only: environment variables. ' + xmlMapNote
   })),
   docker_command: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'docker only, and required there' })),
   docker_exposed_ports: Type.Optional(Type.Record(Type.String({ pattern: PortKey }), Type.Object({}, { additionalProperties: false }), {
+    additionalProperties: false,
     description: 'docker only: "8888/tcp": {}. ' + xmlMapNote
   })),
   docker_port_bindings: Type.Optional(Type.Record(Type.String({ pattern: PortKey }), Type.Array(Type.Object({
     HostPort,
     HostIp: Type.Optional(Type.String({ format: 'ipv4' }))
   }, { additionalProperties: false, xml: { name: 'binding' } }), { minItems: 1 }), {
+    additionalProperties: false,
     description: 'docker only: "8888/tcp": [{"HostPort": "8888"}]. ' + xmlMapNote
   }))
 }, { title: 'MachineCreate', additionalProperties: false, xml: { name: 'machine' } })

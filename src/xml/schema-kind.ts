@@ -39,9 +39,9 @@ export function classify (schema: JsonSchema): SchemaKind {
     if (schema.properties !== undefined && Object.keys(schema.properties).length > 0) {
       return { kind: 'object', properties: Object.entries(schema.properties) }
     }
-    const values = schema.additionalProperties ?? Object.values(schema.patternProperties ?? {})[0]
-    if (typeof values === 'object') return { kind: 'map', values }
-    return { kind: 'map', values: {} }
+    // A map's values: its one pattern's schema, else additionalProperties when that is a schema.
+    const values = Object.values(schema.patternProperties ?? {})[0] ?? schema.additionalProperties
+    return { kind: 'map', values: typeof values === 'object' ? values : {} }
   }
   return { kind: 'any' }
 }

@@ -1,0 +1,52 @@
+import t from 'tap'
+import { SandboxDriver } from '../../src/providers/sandbox/sandbox-driver.ts'
+import { readSandboxSettings } from '../../src/providers/sandbox/settings.ts'
+import { buildTestApp, json } from '../helper.ts'
+
+/**
+ * The docker_* fields of the create body are validated by this server, whatever the driver.
+ * No docker provider plugin exists yet, so a backend of type docker is served here by the
+ * sandbox simulator (a real driver, nothing stubbed) to show the rules: docker_* only for docker
+ * backends, docker_command required there, key optional, ports and bindings well-formed, in
+ * JSON and in XML (whose map keys like "8888/tcp" are <entry key="8888/tcp">).
+ */
+t.test('docker_* fields are accepted and validated for docker backends', async (t) => {
+  const app = await buildTestApp(t)
+  app.providers.define('docker', {
+    machineKind: 'container',
+    credentialFields: ['api_key'],
+    settingFields: ['boot_delay_ms', 'stop_delay_ms'],
+    validate: () => [],
+    connect: (backend) => new SandboxDriver(app.db, backend.id, readSandboxSettings(backend.settings))
+  })
+  const backend = json((await app.inject({ method: 'POST', url: '/backends', payload: { title: 'docker', provider: 'docker', api_key: 'k', boot_delay_ms: 0 } })).body).id
+  const create = (payload: Record<string, unknown>) => app.inject({ method: 'POST', url: `/backends/${backend}/machines`, payload })
+  const base = { name: 'UbuntuContainer', size: 'sbx.small', image: 'ubuntu-24.04', location: 'sbx-eu-1' }
+
+  const missingCommand = await create(base)
+  t.equal(missingCommand.statusCode, 400)
+  t.match(json(missingCommand.body).errors, [{ pointer: '/body/docker_command' }])
+  t.equal((await create({ ...base, docker_command: '/bin/bash', docker_exposed_ports: { 8888: {} } })).statusCode, 400, 'port keys read 8888/tcp')
+  t.equal((await create({ ...base, docker_command: '/bin/bash', docker_port_bindings: { '8888/tcp': [{ HostPort: '88888' }] } })).statusCode, 400, 'the document\'s own HostPort 88888 is out of range')
+  t.equal((await create({ ...base, docker_command: '/bin/bash', docker_env: { 'BAD-NAME': 'x' } })).statusCode, 400)
+  t.equal(await app.db.machine.count(), 0)
+
+  // The document's example, with a host port that exists, and no key (optional on docker).
+  const created = await create({
+    ...base,
+    docker_env: { SOMEVAR: 'True', SOMEOTHERVAR: 'False' },
+    docker_command: '/bin/bash',
+    docker_exposed_ports: { '8888/tcp': {}, '4977/tcp': {} },
+    docker_port_bindings: { '8888/tcp': [{ HostPort: '8888' }], '4977/tcp': [{ HostPort: '4977' }] }
+  })
+  t.equal(created.statusCode, 201, created.body)
+  const viaXml = await app.inject({
+    method: 'POST', url: `/backends/${backend}/machines`, headers: { 'content-type': 'application/xml' },
+    payload: '<machine><name>x</name><size>sbx.small</size><image>debian-12</image><location>sbx-eu-1</location><docker_command>/bin/sh</docker_command>' +
+      '<docker_exposed_ports><entry key="8888/tcp"></entry></docker_exposed_ports>' +
+      '<docker_port_bindings><entry key="8888/tcp"><binding><HostPort>8888</HostPort></binding></entry></docker_port_bindings></machine>'
+  })
+  t.equal(viaXml.statusCode, 201, viaXml.body)
+  const details = json((await app.inject({ method: 'GET', url: created.headers.location as string })).body)
+  t.equal(details.kind, 'container', 'the provider\'s kind')
+})
