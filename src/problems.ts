@@ -47,6 +47,16 @@ export class Problem extends Error {
 
 export const notFound = (what: string): Problem => new Problem('not-found', `${what} does not exist`)
 
+/**
+ * A request the schemas accepted but the server's own rules refuse, named field by field the way
+ * schema validation names them (errors[].pointer), so clients handle both alike.
+ */
+export function invalidFields (detail: string, errors: Array<{ field?: string, detail: string }>): Problem {
+  return new Problem('validation-failed', detail, {
+    extensions: { errors: errors.map((error) => ({ pointer: error.field === undefined ? '/body' : `/body/${error.field}`, detail: error.detail })) }
+  })
+}
+
 /** Destroyed machines are archive records: nothing about them changes any more. */
 export const archivedMachine = (change: string, state: string): Problem =>
   new Problem('invalid-state', `a destroyed machine is an archive record and cannot be ${change}`, { extensions: { state, allowed_actions: [] } })

@@ -1,5 +1,6 @@
 import type { SecretBox } from '../domain/secret-box.ts'
 import type { ProviderDefinition, ProviderDriver } from './driver.ts'
+import { ProviderError } from './provider-error.ts'
 
 interface BackendRow {
   id: string
@@ -31,13 +32,20 @@ export class ProviderRegistry {
     return this.#definitions.get(type)
   }
 
+  /** The definition serving an existing backend; a backend of a type this server was started
+   *  without is a provider that is unavailable here (503), not a server fault. */
+  definitionFor (backend: { provider: string }): ProviderDefinition {
+    const definition = this.#definitions.get(backend.provider)
+    if (definition === undefined) throw new ProviderError('unavailable', `no provider plugin for ${backend.provider} is loaded on this server`)
+    return definition
+  }
+
   get types (): string[] { return [...this.#definitions.keys()] }
 
   driverFor (backend: BackendRow): ProviderDriver {
     const cached = this.#drivers.get(backend.id)
     if (cached !== undefined && cached.version === backend.updatedAt.getTime()) return cached.driver
-    const definition = this.#definitions.get(backend.provider)
-    if (definition === undefined) throw new Error(`no provider plugin is registered for ${backend.provider}`)
+    const definition = this.definitionFor(backend)
     void cached?.driver.close?.()
     const driver = definition.connect({
       id: backend.id,

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { shortId } from '../domain/ids.ts'
-import { Problem } from '../problems.ts'
+import { invalidFields, Problem } from '../problems.ts'
 import type { ProviderDefinition } from '../providers/driver.ts'
 import { toBackend } from '../representations/backend.ts'
 import { Backend, BackendCreateBody, BackendList, BackendParams, BackendUpdateBody } from '../schemas/backend.ts'
@@ -21,9 +21,7 @@ function splitFields (provider: string, definition: ProviderDefinition, fields: 
     else foreign.push(name)
   }
   if (foreign.length > 0) {
-    throw new Problem('validation-failed', `${foreign.join(', ')} do not apply to ${provider} backends`, {
-      extensions: { errors: foreign.map((name) => ({ pointer: `/body/${name}`, detail: `does not apply to ${provider} backends` })) }
-    })
+    throw invalidFields(`${foreign.join(', ')} do not apply to ${provider} backends`, foreign.map((field) => ({ field, detail: `does not apply to ${provider} backends` })))
   }
   return { credentials, settings }
 }
@@ -31,7 +29,7 @@ function splitFields (provider: string, definition: ProviderDefinition, fields: 
 function checkProviderFields (definition: ProviderDefinition, credentials: Record<string, unknown>, settings: Record<string, unknown>): void {
   const problems = definition.validate(credentials, settings)
   if (problems.length > 0) {
-    throw new Problem('validation-failed', problems.join('; '), { extensions: { errors: problems.map((detail) => ({ pointer: '/body', detail })) } })
+    throw invalidFields(problems.join('; '), problems.map((detail) => ({ detail })))
   }
 }
 
@@ -40,9 +38,7 @@ const backends: FastifyPluginAsyncTypebox = async (app) => {
   const definitionOf = (provider: string): ProviderDefinition => {
     const definition = app.providers.definition(provider)
     if (definition === undefined) {
-      throw new Problem('validation-failed', `provider ${provider} is not available on this server (available: ${app.providers.types.join(', ')})`, {
-        extensions: { errors: [{ pointer: '/body/provider', detail: 'no such provider plugin on this server' }] }
-      })
+      throw invalidFields(`provider ${provider} is not available on this server (available: ${app.providers.types.join(', ')})`, [{ field: 'provider', detail: 'no such provider plugin on this server' }])
     }
     return definition
   }
@@ -89,7 +85,7 @@ const backends: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const backend = await findBackend(app.db, actor(request), request.params.backend_id)
     const { title, ...fields } = request.body
-    const definition = definitionOf(backend.provider)
+    const definition = app.providers.definitionFor(backend)
     const changes = splitFields(backend.provider, definition, fields)
     const credentials = { ...app.secrets.openJson<Record<string, unknown>>(backend.credentials), ...changes.credentials }
     const settings = { ...(backend.settings as Record<string, unknown>), ...changes.settings }

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import type { Key as KeyRow } from '../generated/prisma/client.ts'
 import { shortId } from '../domain/ids.ts'
 import { fingerprintOf, generateKeyPair, parsePublicKey } from '../domain/ssh-keys.ts'
-import { notFound, Problem } from '../problems.ts'
+import { invalidFields, notFound, Problem } from '../problems.ts'
 import { Key, KeyCreateBody, KeyCreated, KeyList, KeyParams } from '../schemas/key.ts'
 import { problemResponses } from '../schemas/problem.ts'
 import { actor } from '../plugins/auth.ts'
@@ -38,9 +38,7 @@ const keys: FastifyPluginAsyncTypebox = async (app) => {
     const generated = given === undefined ? generateKeyPair(name) : null
     const parsed = parsePublicKey(given ?? generated!.publicKey)
     if (parsed === null) {
-      throw new Problem('validation-failed', 'public_key is not an OpenSSH public key ("ssh-ed25519 AAAA... comment")', {
-        extensions: { errors: [{ pointer: '/body/public_key', detail: 'not an OpenSSH public key' }] }
-      })
+      throw invalidFields('public_key is not an OpenSSH public key ("ssh-ed25519 AAAA... comment")', [{ field: 'public_key', detail: 'not an OpenSSH public key' }])
     }
     const row = await app.db.key.create({
       data: {

@@ -1,7 +1,7 @@
 import type { ApiToken, PrismaClient, User } from '../generated/prisma/client.ts'
 import { shortId } from '../domain/ids.ts'
 import { generateToken, hashToken, looksLikeToken, tokenPrefix } from '../domain/tokens.ts'
-import { Problem } from '../problems.ts'
+import { invalidFields, Problem } from '../problems.ts'
 
 export interface IssuedToken { token: string, record: ApiToken }
 
@@ -18,7 +18,7 @@ export class Accounts {
   async issueToken (userId: string, name: string, expiresAt: Date | null, given?: string): Promise<IssuedToken> {
     const token = given ?? generateToken()
     if (!looksLikeToken(token)) throw new Error('a token must read stratus_ followed by 43 letters and digits')
-    if (expiresAt !== null && expiresAt.getTime() <= Date.now()) throw new Problem('validation-failed', 'expires_at must be in the future', { extensions: { errors: [{ pointer: '/body/expires_at', detail: 'must be in the future' }] } })
+    if (expiresAt !== null && expiresAt.getTime() <= Date.now()) throw invalidFields('expires_at must be in the future', [{ field: 'expires_at', detail: 'must be in the future' }])
     const record = await this.db.apiToken.create({
       data: { id: shortId(), userId, name, tokenHash: hashToken(token), prefix: tokenPrefix(token), expiresAt }
     })

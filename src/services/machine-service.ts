@@ -7,7 +7,7 @@ import type { SecretBox } from '../domain/secret-box.ts'
 import type { CreateMachineSpec } from '../providers/driver.ts'
 import { ProviderError } from '../providers/provider-error.ts'
 import type { ProviderRegistry } from '../providers/provider-registry.ts'
-import { Problem } from '../problems.ts'
+import { invalidFields, Problem } from '../problems.ts'
 import { applyTransition } from './transitions.ts'
 import { reconcile } from './reconcile.ts'
 import type { SizeCatalog } from './size-catalog.ts'
@@ -47,19 +47,17 @@ export class MachineService {
   ) {}
 
   async create (owner: Principal, backend: Backend, input: CreateMachineInput): Promise<Machine> {
-    const definition = this.providers.definition(backend.provider)!
+    const definition = this.providers.definitionFor(backend)
     const isDocker = backend.provider === 'docker'
     const misplaced = DOCKER_FIELDS.filter((field) => input[field] !== undefined)
     if (!isDocker && misplaced.length > 0) {
-      throw new Problem('validation-failed', `${misplaced.join(', ')} only apply to docker backends`, {
-        extensions: { errors: misplaced.map((field) => ({ pointer: `/body/${field}`, detail: 'only for docker backends' })) }
-      })
+      throw invalidFields(`${misplaced.join(', ')} only apply to docker backends`, misplaced.map((field) => ({ field, detail: 'only for docker backends' })))
     }
     if (isDocker && input.docker_command === undefined) {
-      throw new Problem('validation-failed', 'docker_command is required for docker backends', { extensions: { errors: [{ pointer: '/body/docker_command', detail: 'required for docker backends' }] } })
+      throw invalidFields('docker_command is required for docker backends', [{ field: 'docker_command', detail: 'required for docker backends' }])
     }
     if (!isDocker && input.key === undefined) {
-      throw new Problem('validation-failed', 'key is required', { extensions: { errors: [{ pointer: '/body/key', detail: 'required' }] } })
+      throw invalidFields('key is required', [{ field: 'key', detail: 'required' }])
     }
     const key = input.key === undefined ? null : await this.db.key.findFirst({ where: { id: input.key, ...ownedBy(owner) } })
     if (input.key !== undefined && key === null) throw new Problem('unknown-reference', `key ${input.key} does not exist`)

@@ -49,4 +49,16 @@ t.test('docker_* fields are accepted and validated for docker backends', async (
   t.equal(viaXml.statusCode, 201, viaXml.body)
   const details = json((await app.inject({ method: 'GET', url: created.headers.location as string })).body)
   t.equal(details.kind, 'container', 'the provider\'s kind')
+
+  // A server started without the docker plugin, on the same database: that backend's provider is
+  // unavailable there (503), not a fault of the server, and its records still read.
+  const without = await buildTestApp(t, { databaseUrl: app.databaseUrl })
+  for (const [method, url, payload] of [['GET', `/backends/${backend}/machines`], ['GET', `/backends/${backend}/images`], ['PUT', `/backends/${backend}`, { title: 'x' }],
+    ['POST', `${created.headers.location as string}/control`, { action: 'stop' }]] as const) {
+    const res = await without.inject({ method, url, payload })
+    t.equal(res.statusCode, 503, `${method} ${url}`)
+    t.equal(json(res.body).type, '/problems/provider-unavailable')
+  }
+  t.equal((await without.inject({ method: 'GET', url: created.headers.location as string })).statusCode, 200)
+  t.equal((await without.inject({ method: 'GET', url: `/backends/${backend}/sizes` })).statusCode, 200, 'prices fetched earlier are still served from the cache')
 })
