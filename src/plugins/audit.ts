@@ -38,7 +38,8 @@ const outcomeOf = (status: number): string => status < 400 ? 'succeeded' : statu
 export default fp(async function audit (app) {
   const pending = new Set<Promise<unknown>>()
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
+    done()
     if (!MUTATING.has(request.method)) return
     const resource = resourceOf(request, reply)
     const write = app.db.auditEntry.create({

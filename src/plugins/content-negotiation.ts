@@ -45,18 +45,31 @@ export default fp<{ bodyLimit: number, xmlMaxDepth: number }>(async function con
   app.decorateRequest('format', 'json')
   app.decorateRequest('xmlType', 'application/xml')
 
-  app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config?.negotiate === false) return
-    const accept = request.headers.accept
-    if (accept === undefined || accept === '') return
+  // Clients send the same few Accept headers over and over; each is negotiated once.
+  const negotiated = new Map<string, string | undefined>()
+  const negotiate = (accept: string): string | undefined => {
+    if (negotiated.has(accept)) return negotiated.get(accept)
     const chosen = new Negotiator({ headers: { accept } }).mediaType(OFFERED)
+    if (negotiated.size >= 1000) negotiated.clear()
+    negotiated.set(accept, chosen)
+    return chosen
+  }
+
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.routeOptions.config?.negotiate === false) return done()
+    // Answers vary with Accept; caches must know.
+    reply.header('vary', 'Accept')
+    const accept = request.headers.accept
+    if (accept === undefined || accept === '') return done()
+    const chosen = negotiate(accept)
     if (chosen === undefined) {
-      throw new Problem('not-acceptable', `cannot answer with any of "${accept}"; this API speaks application/json and application/xml (or text/xml)`)
+      return done(new Problem('not-acceptable', `cannot answer with any of "${accept}"; this API speaks application/json and application/xml (or text/xml)`))
     }
     if (chosen.endsWith('xml')) {
       request.format = 'xml'
       request.xmlType = chosen === 'text/xml' ? 'text/xml' : 'application/xml'
     }
+    done()
   })
 
   app.addContentTypeParser(XML_TYPES, { parseAs: 'string', bodyLimit: options.bodyLimit }, async (request: FastifyRequest, body: string) => {
@@ -68,16 +81,12 @@ export default fp<{ bodyLimit: number, xmlMaxDepth: number }>(async function con
     }
   })
 
-  app.addHook('preSerialization', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    if (request.format !== 'xml' || request.routeOptions.config?.negotiate === false) return payload
-    // Fastify serializes whatever this hook returns, so XML goes in as the reply's serializer.
-    const schema = responseSchemaOf(request, reply.statusCode)
-    reply.type(`${request.xmlType}; charset=utf-8`).serializer((value: unknown) => toXml(schema, value))
-    return payload
-  })
-
-  // Answers vary with Accept; caches must know.
-  app.addHook('onSend', async (request, reply) => {
-    if (request.routeOptions.config?.negotiate !== false) reply.header('vary', 'Accept')
+  app.addHook('preSerialization', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
+    if (request.format === 'xml' && request.routeOptions.config?.negotiate !== false) {
+      // Fastify serializes whatever this hook passes on, so XML goes in as the reply's serializer.
+      const schema = responseSchemaOf(request, reply.statusCode)
+      reply.type(`${request.xmlType}; charset=utf-8`).serializer((value: unknown) => toXml(schema, value))
+    }
+    done(null, payload)
   })
 }, { name: 'content-negotiation' })

@@ -60,7 +60,7 @@ export default fp(async function openapi (app) {
     // public, and protected by the Content-Security-Policy Swagger UI computes for them.
     if (route.url.startsWith(DOCS_PREFIX)) {
       // (helmet reads its per-route options from config at request time, whatever the hook order)
-      route.config = { ...route.config, negotiate: false, public: true, helmet: { contentSecurityPolicy: false } } as typeof route.config
+      route.config = { ...route.config, negotiate: false, public: true, helmet: { contentSecurityPolicy: false } }
     }
     if (route.schema === undefined || route.config?.negotiate === false) return
     route.schema.produces ??= PRODUCES

@@ -92,7 +92,13 @@ t.test('security headers on the docs pages and on API answers', async (t) => {
   t.equal(docs.headers['x-frame-options'], 'SAMEORIGIN')
   t.ok(docs.headers['referrer-policy'])
   t.ok(docs.headers['cross-origin-opener-policy'])
-  const api = await app.inject({ method: 'GET', url: '/backends' })
-  t.equal(api.headers['content-security-policy'], "default-src 'none';frame-ancestors 'none'")
-  t.equal(api.headers['x-content-type-options'], 'nosniff')
+  for (const url of ['/backends', '/no/such/route', '/health']) {
+    const api = await app.inject({ method: 'GET', url })
+    t.equal(api.headers['content-security-policy'], "default-src 'none'; frame-ancestors 'none'", url)
+    t.equal(api.headers['x-content-type-options'], 'nosniff')
+    t.equal(api.headers['x-frame-options'], 'DENY')
+    t.equal(api.headers['cache-control'], 'no-store', 'answers that may hold secrets are never cached')
+  }
+  const unauthorized = await app.inject({ method: 'GET', url: '/api/machine', headers: { authorization: '' } })
+  t.equal(unauthorized.headers['x-content-type-options'], 'nosniff', 'problems too')
 })
