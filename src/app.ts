@@ -23,7 +23,6 @@ import keys from './routes/keys.ts'
 import backendMachines from './routes/backend-machines.ts'
 import machineApi from './routes/machine-api.ts'
 
-/** Builds the whole server, in the order things depend on each other. Nothing listens yet. */
 /** Field names whose values are never logged, at the top of a log record or one level down. */
 const SECRET_FIELDS = ['api_key', 'credentials', 'password', 'adminPassword', 'admin_password', 'token', 'private_key', 'privateKey', 'secretKey']
 
@@ -32,6 +31,7 @@ export interface BuildOptions {
   logStream?: { write(line: string): void }
 }
 
+/** Builds the whole server, in the order things depend on each other. Nothing listens yet. */
 export async function buildApp (config: Config, options: BuildOptions = {}) {
   const app = createApp(config, options)
   try {

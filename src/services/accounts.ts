@@ -25,7 +25,7 @@ export class Accounts {
     return { token, record }
   }
 
-  /** Revokes a token of this user (any token, for an admin); false when there is none to revoke. */
+  /** Revokes a token of this user (any token, for an admin); null when there is no such token. */
   async revokeToken (tokenId: string, actor: { id: string, isAdmin: boolean }): Promise<ApiToken | null> {
     const token = await this.db.apiToken.findFirst({ where: { id: tokenId, ...(actor.isAdmin ? {} : { userId: actor.id }) } })
     if (token === null) return null

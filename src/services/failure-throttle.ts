@@ -1,7 +1,7 @@
 /**
  * Counts failed authentications per client address in fixed windows. Tokens are 256-bit random
- * values, so guessing is hopeless anyway; this keeps floods of bad tokens from costing lookups
- * and from going unanswered by any limit (the per-token limiter only sees valid tokens).
+ * values, so guessing is hopeless anyway; this keeps floods of bad tokens from going unanswered
+ * by any limit (the per-token limiter only sees valid tokens).
  */
 export class FailureThrottle {
   readonly #windows = new Map<string, { count: number, resetAt: number }>()

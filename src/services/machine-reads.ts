@@ -1,6 +1,7 @@
 import type { Sql } from '../db/sql.ts'
 import type { MachineState } from '../domain/machine-states.ts'
 import type { Principal } from './token-verifier.ts'
+import { ownedBy } from './lookup.ts'
 
 /**
  * The machine API's two hot reads, as prepared SQL: a machine's details by id, and the list by
@@ -37,8 +38,8 @@ const SUMMARIES = {
   text: 'SELECT id, state FROM machines WHERE state = ANY($1::machine_state[]) AND ($2::text IS NULL OR owner_id = $2) ORDER BY id'
 }
 
-/** The owner to filter by: the user's id, or null for an admin, who sees every machine. */
-const ownerFilter = (user: Principal): string | null => user.isAdmin ? null : user.id
+/** The owner to filter by, as ownedBy() decides it: null for an admin, who sees every machine. */
+const ownerFilter = (user: Principal): string | null => ownedBy(user).ownerId ?? null
 
 export async function readMachineDetails (sql: Sql, user: Principal, id: number): Promise<MachineDetailsRow | undefined> {
   const [row] = await sql.query<MachineDetailsRow>(DETAILS, [id, ownerFilter(user)])
