@@ -1,8 +1,10 @@
-import Fastify from 'fastify'
+import Fastify, { LogController, type FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.ts'
 import contentNegotiation from './plugins/content-negotiation.ts'
-import problemDetails from './plugins/problem-details.ts'
+import problemDetails, { answerClientError, MAX_SEGMENT, sendFrameworkProblem } from './plugins/problem-details.ts'
+import validation from './plugins/validation.ts'
+import accessLog from './plugins/access-log.ts'
 import openapi from './plugins/swagger.ts'
 import securityHeaders from './plugins/security-headers.ts'
 import database from './plugins/database.ts'
@@ -18,6 +20,7 @@ import accounts from './routes/accounts.ts'
 import auditLog from './routes/audit.ts'
 import problemTypes from './routes/problem-types.ts'
 import backends from './routes/backends.ts'
+import providerList from './routes/providers.ts'
 import backendCatalog from './routes/backend-catalog.ts'
 import keys from './routes/keys.ts'
 import backendMachines from './routes/backend-machines.ts'
@@ -29,13 +32,15 @@ const SECRET_FIELDS = ['api_key', 'credentials', 'password', 'adminPassword', 'a
 export interface BuildOptions {
   /** Where logs go (default stdout); tests read them to prove no secret is logged. */
   logStream?: { write(line: string): void }
+  /** More provider plugins, registered beside the built-in ones (before the routes read them). */
+  providers?: FastifyPluginAsync[]
 }
 
 /** Builds the whole server, in the order things depend on each other. Nothing listens yet. */
 export async function buildApp (config: Config, options: BuildOptions = {}) {
   const app = createApp(config, options)
   try {
-    await registerPlugins(app, config)
+    await registerPlugins(app, config, options)
     return app
   } catch (error) {
     // Whatever was opened before the failure (database pool, watcher) is closed again.
@@ -44,7 +49,14 @@ export async function buildApp (config: Config, options: BuildOptions = {}) {
   }
 }
 
+/** Every route but machine create takes at most this (its longest field is an SSH key). */
+export const SMALL_BODY_LIMIT_BYTES = 32_768
+
 function createApp (config: Config, options: BuildOptions) {
+  // Node checks its request deadline on this interval (30 s by default, which would let a
+  // trickling request live for twice its deadline).
+  const checkEveryMs = config.requestTimeoutMs > 0 ? Math.max(100, Math.min(1000, Math.floor(config.requestTimeoutMs / 10))) : 30_000
+  const headersTimeout = config.requestTimeoutMs > 0 ? Math.min(config.headersTimeoutMs, config.requestTimeoutMs) : config.headersTimeoutMs
   return Fastify({
     logger: {
       level: config.logLevel,
@@ -56,16 +68,31 @@ function createApp (config: Config, options: BuildOptions) {
       },
       ...(options.logStream === undefined ? {} : { stream: options.logStream })
     },
-    bodyLimit: config.bodyLimitBytes,
-    // Bodies are validated strictly: unknown properties are refused, not silently dropped.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true, keywords: ['xml'] } }
+    // Opening the embedded PGlite and migrating it takes seconds on a busy 2-core machine.
+    pluginTimeout: 60_000,
+    // One access log line per request (plugins/access-log.ts), not Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: Math.min(SMALL_BODY_LIMIT_BYTES, config.bodyLimitBytes),
+    // Ids are at most 64 characters, a provider's machine id 255: a longer path segment is refused.
+    routerOptions: { maxParamLength: MAX_SEGMENT },
+    // Time limits on connections (README, "Time limits"): a request must arrive whole within
+    // requestTimeout (then 408, answered by answerClientError), a silent socket is closed.
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.idleTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: { requestTimeout: config.requestTimeoutMs, headersTimeout, keepAliveTimeout: config.keepAliveTimeoutMs, connectionsCheckingInterval: checkEveryMs },
+    // Answers Fastify and Node make before any route is found are problem documents too.
+    frameworkErrors: sendFrameworkProblem,
+    clientErrorHandler: answerClientError
   }).withTypeProvider<TypeBoxTypeProvider>()
 }
 
-async function registerPlugins (app: ReturnType<typeof createApp>, config: Config): Promise<void> {
+async function registerPlugins (app: ReturnType<typeof createApp>, config: Config, options: BuildOptions): Promise<void> {
   // 1. The HTTP edge: representations in and out, errors as problem details, the API document.
-  await app.register(contentNegotiation, { bodyLimit: config.bodyLimitBytes, xmlMaxDepth: config.xmlMaxDepth })
+  await app.register(contentNegotiation, { xmlMaxDepth: config.xmlMaxDepth })
   await app.register(problemDetails)
+  await app.register(validation)
+  await app.register(accessLog)
   await app.register(securityHeaders)
   await app.register(openapi)
 
@@ -76,6 +103,7 @@ async function registerPlugins (app: ReturnType<typeof createApp>, config: Confi
   await app.register(secretKeyCheck)
   await app.register(providers)
   await app.register(sandboxProvider)
+  for (const provider of options.providers ?? []) await app.register(provider)
 
   // 3. Who is asking: bearer tokens (first admin on a fresh server), then per-token rate limits,
   //    then the audit log of every mutating request.
@@ -93,10 +121,11 @@ async function registerPlugins (app: ReturnType<typeof createApp>, config: Confi
   await app.register(problemTypes)
   await app.register(accounts)
   await app.register(auditLog)
+  await app.register(providerList)
   await app.register(backends)
   await app.register(backendCatalog)
   await app.register(keys)
-  await app.register(backendMachines)
+  await app.register(backendMachines, { bodyLimit: config.bodyLimitBytes })
   await app.register(machineApi, { publicBaseUrl: config.publicBaseUrl })
 }
 

@@ -14,8 +14,19 @@ export interface Config {
   pollIntervalMs: number
   /** How long fetched sizes and prices are reused before asking the provider again. */
   sizeCacheTtlMs: number
+  /** The largest body any route takes (machine create: cloud user data and the other fields); others take less. */
   bodyLimitBytes: number
   xmlMaxDepth: number
+  /** The whole request (headers and body) must arrive within this; then 408 and the socket is closed. */
+  requestTimeoutMs: number
+  /** The request headers must arrive within this (Node's headersTimeout; at most requestTimeoutMs). */
+  headersTimeoutMs: number
+  /** A socket with no traffic for this long is closed. */
+  idleTimeoutMs: number
+  /** How long an idle keep-alive connection is kept between requests (Node's keepAliveTimeout). */
+  keepAliveTimeoutMs: number
+  /** Audit entries older than this many days are deleted in the background. */
+  auditRetentionDays: number
   /** Absolute base for links (machine API `url`s); absent means taken from each request. */
   publicBaseUrl: string | undefined
   /** The first admin's token on a server with no users; absent means generate and print one. */
@@ -47,8 +58,13 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: env.STRATUS_SECRET_KEY === '' ? undefined : env.STRATUS_SECRET_KEY,
     pollIntervalMs: integer(env, 'POLL_INTERVAL_MS', 1000),
     sizeCacheTtlMs: integer(env, 'SIZE_CACHE_TTL_MS', 3_600_000),
-    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576),
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 131_072),
     xmlMaxDepth: integer(env, 'XML_MAX_DEPTH', 32),
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000),
+    headersTimeoutMs: integer(env, 'HEADERS_TIMEOUT_MS', 10_000),
+    idleTimeoutMs: integer(env, 'IDLE_TIMEOUT_MS', 60_000),
+    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000),
+    auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90),
     publicBaseUrl: env.PUBLIC_BASE_URL === '' ? undefined : env.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     adminToken: env.STRATUS_ADMIN_TOKEN === '' ? undefined : env.STRATUS_ADMIN_TOKEN,
     authCacheMs: integer(env, 'AUTH_CACHE_MS', 5000),

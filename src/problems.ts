@@ -9,14 +9,18 @@ export const PROBLEM_TYPES = {
   unauthorized: { status: 401, title: 'Authentication is required' },
   forbidden: { status: 403, title: 'This needs an administrator' },
   'not-found': { status: 404, title: 'No such resource' },
+  'method-not-allowed': { status: 405, title: 'The method is not allowed on this resource' },
   'not-acceptable': { status: 406, title: 'No acceptable representation' },
+  'request-timeout': { status: 408, title: 'The request was not received in time' },
   'invalid-state': { status: 409, title: 'The action is not valid in the current state' },
   conflict: { status: 409, title: 'The request conflicts with the current state' },
   'body-too-large': { status: 413, title: 'The request body is too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported request body media type' },
+  'headers-too-large': { status: 431, title: 'The request headers are too large' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   'action-not-supported': { status: 422, title: 'The provider cannot perform this action on this machine' },
   'unknown-reference': { status: 422, title: 'The request refers to something that does not exist' },
+  'invalid-value': { status: 422, title: 'A value is well-formed but cannot be used here' },
   'provider-rejected': { status: 422, title: 'The cloud provider refused the request as invalid' },
   'provider-error': { status: 502, title: 'The cloud provider failed' },
   'provider-credentials-rejected': { status: 502, title: 'The cloud provider rejected the backend credentials' },
@@ -48,11 +52,13 @@ export class Problem extends Error {
 export const notFound = (what: string): Problem => new Problem('not-found', `${what} does not exist`)
 
 /**
- * A request the schemas accepted but the server's own rules refuse, named field by field the way
- * schema validation names them (errors[].pointer), so clients handle both alike.
+ * A request the schemas accepted but the server's own rules refuse (422: well-formed, as the
+ * document says, but not usable here, e.g. an expiry in the past or a field of another provider),
+ * named field by field the way schema validation names them (errors[].pointer), so clients handle
+ * both alike. 400 stays for what the published schema itself refuses.
  */
 export function invalidFields (detail: string, errors: Array<{ field?: string, detail: string }>): Problem {
-  return new Problem('validation-failed', detail, {
+  return new Problem('invalid-value', detail, {
     extensions: { errors: errors.map((error) => ({ pointer: error.field === undefined ? '/body' : `/body/${error.field}`, detail: error.detail })) }
   })
 }

@@ -37,9 +37,11 @@ t.test('Swagger UI authorizes with a bearer token and calls the API', { skip: ex
   t.equal((await status.innerText()).trim(), '401', 'without a token: 401')
 
   await page.locator('.scheme-container button.authorize').click()
-  await page.locator('.modal-ux input').first().fill(TEST_ADMIN_TOKEN)
-  await page.locator('.modal-ux button.authorize').click()
-  await page.locator('.modal-ux button.btn-done').click()
+  // The modal offers both schemes (bearer and basic); fill and apply the bearer form only.
+  const bearerForm = page.locator('.modal-ux form', { hasText: 'bearerAuth' })
+  await bearerForm.locator('input').first().fill(TEST_ADMIN_TOKEN)
+  await bearerForm.locator('button.authorize').click()
+  await bearerForm.locator('button.btn-done').click()
 
   await operation.locator('button.execute').click()
   await page.waitForFunction("document.querySelector('.live-responses-table tbody .response-col_status')?.textContent?.trim() === '200'")

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import type { InjectOptions } from 'fastify'
-import { buildApp, type App } from '../src/app.ts'
+import { buildApp, type App, type BuildOptions } from '../src/app.ts'
 import { loadConfig, type Config } from '../src/config.ts'
 
 /**
@@ -76,10 +76,10 @@ export async function createUser (app: App, name: string, admin = false) {
   return { id: id as string, token: token as string, inject: withToken(app, token) }
 }
 
-export async function buildTestApp (t: Teardown, overrides: Partial<Config> = {}): Promise<App & { databaseUrl: string }> {
+export async function buildTestApp (t: Teardown, overrides: Partial<Config> = {}, options: BuildOptions = {}): Promise<App & { databaseUrl: string }> {
   const database = overrides.databaseUrl === undefined ? await createTestDatabase() : undefined
   const databaseUrl = overrides.databaseUrl ?? database!.url
-  const app = authorize(await buildApp(testConfig({ ...overrides, databaseUrl })))
+  const app = authorize(await buildApp(testConfig({ ...overrides, databaseUrl }), options))
   // The app goes first, then its database: nothing may still be querying what is dropped.
   t.teardown(async () => {
     await app.close()

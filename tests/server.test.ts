@@ -1,29 +1,12 @@
 import t from 'tap'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { createTestDatabase, TEST_ADMIN_TOKEN, TEST_SECRET_KEY } from './helper.ts'
+import { TEST_ADMIN_TOKEN } from './helper.ts'
+import { startServer } from './started-server.ts'
 import { exerciseEveryEndpoint } from './every-endpoint.ts'
 
 /** The real entry point, started as a process: both formats over HTTP, clean shutdown, quiet logs. */
 t.test('a started server answers JSON and XML over HTTP and keeps secrets out of its logs', async (t) => {
-  const database = await createTestDatabase()
-  t.teardown(() => database.drop())
-  const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, DATABASE_URL: database.url, STRATUS_SECRET_KEY: TEST_SECRET_KEY, STRATUS_ADMIN_TOKEN: TEST_ADMIN_TOKEN, PORT: '0', LOG_LEVEL: 'debug', POLL_INTERVAL_MS: '20' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let logs = ''
-  server.stdout.on('data', (chunk) => { logs += chunk })
-  server.stderr.on('data', (chunk) => { logs += chunk })
-  t.teardown(() => { if (server.exitCode === null) server.kill('SIGKILL') })
-
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs}`)), 30_000)
-    server.stdout.on('data', () => {
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(logs)
-      if (match !== null) { clearTimeout(timer); resolve(match[1]!) }
-    })
-  })
+  const server = await startServer(t, { LOG_LEVEL: 'debug' })
+  const base = server.base
 
   const call = async (method: string, path: string, body?: string, type = 'application/json', accept = 'application/json') => {
     const res = await fetch(base + path, { method, body, headers: { accept, authorization: `Bearer ${TEST_ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': type }) } })
@@ -58,10 +41,10 @@ t.test('a started server answers JSON and XML over HTTP and keeps secrets out of
     })
   })
 
-  server.kill('SIGTERM')
-  const [code] = await once(server, 'exit')
-  t.equal(code, 0, 'shuts down cleanly on SIGTERM')
-  t.match(logs, /incoming request/, 'requests were logged')
+  t.equal(await server.stop(), 0, 'shuts down cleanly on SIGTERM')
+  const logs = server.logs()
+  t.match(logs, /"method":"POST","url":"\/backends","status":201/, 'requests were logged, one line each')
+  t.notMatch(logs, /incoming request/, 'not two lines each')
   t.notMatch(logs, /live-secret-api-key/, 'no credential in the logs')
   t.notMatch(logs, new RegExp(details.adminPassword), 'no admin password in the logs')
   t.notMatch(logs, /PRIVATE KEY/, 'no private key in the logs')

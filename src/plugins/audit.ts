@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { scrubText } from '../domain/text.ts'
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
@@ -47,9 +48,11 @@ export default fp(async function audit (app) {
         userId: request.user?.id ?? null,
         method: request.method,
         route: `${request.method} ${request.routeOptions.url ?? '(no route)'}`,
-        path: request.url.split('?')[0]!.slice(0, 2048),
+        // A refused request may name what PostgreSQL cannot store (a NUL in a path): the entry
+        // records it with U+FFFD instead of being lost.
+        path: scrubText(request.url.split('?')[0]!.slice(0, 2048)),
         resourceType: resource?.type ?? null,
-        resourceId: resource?.id.slice(0, 255) ?? null,
+        resourceId: resource === null ? null : scrubText(resource.id.slice(0, 255)),
         status: reply.statusCode,
         outcome: outcomeOf(reply.statusCode),
         requestId: request.id

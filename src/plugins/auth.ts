@@ -32,6 +32,29 @@ export function requireAdmin (request: FastifyRequest): Principal {
   return user
 }
 
+/** What an Authorization header presents: a token (with the token id Basic names it by), or nothing usable. */
+type Presented = { token: string, tokenId?: string } | { malformed: string } | null
+
+/**
+ * Bearer <token>, or Basic base64(<token id>:<token>) for clients that can only send Basic (the
+ * GATE Cloud client sends its API key id and password that way): the same token either way,
+ * verified the same way.
+ */
+export function readAuthorization (header: string | undefined): Presented {
+  if (header === undefined || header === '') return null
+  const bearer = /^Bearer +(\S+) *$/i.exec(header)
+  if (bearer !== null) return { token: bearer[1]! }
+  if (!/^Basic(?: |$)/i.test(header)) return { malformed: 'the Authorization scheme must be Bearer (or Basic)' }
+  const encoded = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(header)?.[1]
+  if (encoded === undefined || encoded.length % 4 !== 0) return { malformed: 'Basic credentials must be base64 of "<token id>:<token>"' }
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  if (colon === -1) return { malformed: 'Basic credentials must read "<token id>:<token>"' }
+  const token = decoded.slice(colon + 1)
+  if (token === '') return { malformed: 'Basic credentials need the token as the password' }
+  return { token, tokenId: decoded.slice(0, colon) }
+}
+
 const challenge = (error?: string): Record<string, string> =>
   ({ 'www-authenticate': `Bearer realm="stratus"${error === undefined ? '' : `, error="${error}"`}` })
 
@@ -58,9 +81,10 @@ export default fp<{ adminToken: string | undefined, cacheMs: number, failuresMax
 
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config?.public === true) return
-    const match = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '')
-    const principal = match === null ? null : await verifier.verify(match[1]!)
-    if (principal !== null) {
+    const presented = readAuthorization(request.headers.authorization)
+    const principal = presented === null || !('token' in presented) ? null : await verifier.verify(presented.token)
+    // Basic names the token by its id too: a token presented under another token's id is refused.
+    if (principal !== null && ((presented as { tokenId?: string }).tokenId ?? principal.tokenId) === principal.tokenId) {
       request.user = principal
       return
     }
@@ -68,7 +92,9 @@ export default fp<{ adminToken: string | undefined, cacheMs: number, failuresMax
     const wait = failures.blocked(request.ip)
     if (wait !== null) throw new Problem('rate-limited', `too many failed authentications from this address; retry in ${wait} s`, { headers: { 'retry-after': String(wait) } })
     failures.fail(request.ip)
-    if (match === null) throw new Problem('unauthorized', 'this request needs an "Authorization: Bearer <token>" header', { headers: challenge() })
-    throw new Problem('unauthorized', 'the token is unknown, revoked or expired', { headers: challenge('invalid_token') })
+    // The challenge stays Bearer: a Basic one would make browsers prompt on every API link.
+    if (presented === null) throw new Problem('unauthorized', 'this request needs an "Authorization: Bearer <token>" header (or Basic with the token\'s id and the token)', { headers: challenge() })
+    if ('malformed' in presented) throw new Problem('unauthorized', presented.malformed, { headers: challenge('invalid_request') })
+    throw new Problem('unauthorized', 'the token is unknown, revoked or expired, or not the token of that id', { headers: challenge('invalid_token') })
   })
 }, { name: 'auth', dependencies: ['database', 'content-negotiation'] })

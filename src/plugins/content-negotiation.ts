@@ -27,7 +27,26 @@ export const XML_TYPES = ['application/xml', 'text/xml']
 export const BODY_TYPES = ['application/json', ...XML_TYPES]
 
 /** The media types a route answers and accepts, for the OpenAPI document. */
-export const PRODUCES = ['application/json', 'application/xml']
+export const PRODUCES = BODY_TYPES
+
+// Clients send the same few Accept headers over and over; each is negotiated once.
+const negotiated = new Map<string, string | undefined>()
+function negotiate (accept: string): string | undefined {
+  if (negotiated.has(accept)) return negotiated.get(accept)
+  const chosen = new Negotiator({ headers: { accept } }).mediaType(OFFERED)
+  if (negotiated.size >= 1000) negotiated.clear()
+  negotiated.set(accept, chosen)
+  return chosen
+}
+
+/**
+ * The format to answer a request in, read from Accept alone: for answers made before any hook
+ * ran (framework errors), and by the hook below. JSON when nothing acceptable is offered.
+ */
+export function formatFor (accept: string | undefined): Format {
+  if (accept === undefined || accept === '') return 'json'
+  return negotiate(accept)?.endsWith('xml') === true ? 'xml' : 'json'
+}
 
 /** The schema that shapes the answer of this status, if the route declares one. */
 export function responseSchemaOf (request: FastifyRequest, status: number): JsonSchema | undefined {
@@ -39,21 +58,12 @@ export function responseSchemaOf (request: FastifyRequest, status: number): Json
  * JSON or XML, as Accept asks (q-values honoured, 406 when neither will do), for answers; JSON
  * or XML bodies by Content-Type, read with the route's own body schema so both validate alike.
  */
-export default fp<{ bodyLimit: number, xmlMaxDepth: number }>(async function contentNegotiation (app, options) {
+export default fp<{ xmlMaxDepth: number }>(async function contentNegotiation (app, options) {
   const readXml = createXmlReader({ maxDepth: options.xmlMaxDepth })
+  const parseJson = app.getDefaultJsonParser('error', 'error')
 
   app.decorateRequest('format', 'json')
   app.decorateRequest('xmlType', 'application/xml')
-
-  // Clients send the same few Accept headers over and over; each is negotiated once.
-  const negotiated = new Map<string, string | undefined>()
-  const negotiate = (accept: string): string | undefined => {
-    if (negotiated.has(accept)) return negotiated.get(accept)
-    const chosen = new Negotiator({ headers: { accept } }).mediaType(OFFERED)
-    if (negotiated.size >= 1000) negotiated.clear()
-    negotiated.set(accept, chosen)
-    return chosen
-  }
 
   app.addHook('onRequest', (request, reply, done) => {
     if (request.routeOptions.config?.negotiate === false) return done()
@@ -72,12 +82,37 @@ export default fp<{ bodyLimit: number, xmlMaxDepth: number }>(async function con
     done()
   })
 
-  app.addContentTypeParser(XML_TYPES, { parseAs: 'string', bodyLimit: options.bodyLimit }, async (request: FastifyRequest, body: string) => {
+  const fromXml = (request: FastifyRequest, body: string): unknown => {
     try {
       return readXml(body, request.routeOptions.schema?.body as JsonSchema | undefined)
     } catch (error) {
       if (error instanceof XmlBodyError) throw new Problem('malformed-body', error.message)
       throw error
+    }
+  }
+  const fromJson = (request: FastifyRequest, body: string): Promise<unknown> => new Promise((resolve, reject) => {
+    parseJson(request, body, (error, value) => error === null ? resolve(value) : reject(error))
+  })
+
+  // Body limits are per route (the server's default and machine create's own, src/app.ts), so no parser sets one.
+  app.addContentTypeParser(XML_TYPES, { parseAs: 'string' }, async (request: FastifyRequest, body: string) => fromXml(request, body))
+
+  // Only JSON and XML are read: Fastify's text/plain parser would hand a string to validation (400).
+  app.removeContentTypeParser('text/plain')
+
+  // The catch-all: every other media type is 415. A body sent without any Content-Type (the
+  // mist.io document's own examples and its 2014 client do that) is read as XML when it starts
+  // with "<", as JSON when it parses as JSON, and is 415 otherwise.
+  app.addContentTypeParser('*', { parseAs: 'string' }, async (request: FastifyRequest, body: string) => {
+    const type = request.headers['content-type']
+    if (type !== undefined) {
+      throw new Problem('unsupported-media-type', `cannot read a body of type "${type}"; send application/json, application/xml or text/xml`)
+    }
+    if (body.trimStart().startsWith('<')) return fromXml(request, body)
+    try {
+      return await fromJson(request, body)
+    } catch {
+      throw new Problem('unsupported-media-type', 'a body without Content-Type must be JSON or XML; say which with Content-Type')
     }
   })
 

@@ -37,13 +37,55 @@ function hoistNamedSchemas (node: unknown, components: Record<string, unknown>):
   if (node === null || typeof node !== 'object') return node
   const object = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, hoistNamedSchemas(value, components)]))
   const title = object.title
-  if (typeof title !== 'string' || !('type' in object || 'anyOf' in object)) return object
+  if (typeof title !== 'string' || !('type' in object || 'anyOf' in object || 'oneOf' in object)) return object
   const existing = components[title]
   if (existing !== undefined && JSON.stringify(existing) !== JSON.stringify(object)) {
     throw new Error(`two different schemas are titled ${title}`)
   }
   components[title] = object
   return { $ref: `#/components/schemas/${title}` }
+}
+
+type Operation = {
+  operationId?: string
+  requestBody?: { required?: boolean }
+  responses?: Record<string, { headers?: Record<string, unknown>, links?: Record<string, unknown> }>
+  'x-body-optional'?: boolean
+}
+
+/**
+ * What the route schemas cannot say by themselves: every 201 names its new resource in Location;
+ * a machine made through the backends API links to its machine-API record; bodies that may be
+ * left out say so; a oneOf on `provider` maps each provider to its branch.
+ */
+function completeOperations (document: { paths?: Record<string, Record<string, Operation>>, components?: { schemas?: Record<string, any> } }): void {
+  for (const operations of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      const created = operation.responses?.['201']
+      if (created !== undefined) {
+        created.headers = { Location: { description: 'The URL of what was created; GET it', schema: { type: 'string', format: 'uri-reference' } } }
+      }
+      if (operation.operationId === 'createMachine' && created !== undefined) {
+        created.links = {
+          getMachine: { operationId: 'getMachine', parameters: { id: '$response.body#/machine_api_id' }, description: 'The machine\'s record in the machine API' }
+        }
+      }
+      if (operation['x-body-optional'] === true) {
+        delete operation['x-body-optional']
+        if (operation.requestBody !== undefined) operation.requestBody.required = false
+      }
+    }
+  }
+  for (const schema of Object.values(document.components?.schemas ?? {})) {
+    if (schema.discriminator === undefined || !Array.isArray(schema.oneOf)) continue
+    const property = schema.discriminator.propertyName as string
+    schema.discriminator.mapping = Object.fromEntries(schema.oneOf.map((branch: { $ref: string }) => {
+      const name = branch.$ref.split('/').pop()!
+      // (A const is written as a one-value enum, which OpenAPI 3.0 tools read too.)
+      const value = document.components!.schemas![name].properties[property]
+      return [value.const ?? value.enum[0], branch.$ref]
+    }))
+  }
 }
 
 /**
@@ -65,11 +107,14 @@ export default fp(async function openapi (app) {
     if (route.schema === undefined || route.config?.negotiate === false) return
     route.schema.produces ??= PRODUCES
     if (route.schema.body !== undefined) route.schema.consumes ??= BODY_TYPES
-    if (route.config?.public === true) {
-      route.schema.security = []
-    } else {
-      route.schema.response = { ...problemResponses(401, 429), ...(route.schema.response as object) }
-    }
+    if (route.config?.optionalBody === true) (route.schema as Record<string, unknown>)['x-body-optional'] = true
+    // What any route may answer: 406 for an Accept it cannot meet, 400 where anything is validated,
+    // and wherever a body can be sent (schema or not, it is read), 400, 413 and 415.
+    const takesBody = [route.method].flat().some((method) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method))
+    const validated = takesBody || route.schema.params !== undefined || route.schema.querystring !== undefined
+    const shared = [406, ...(validated ? [400] : []), ...(takesBody ? [413, 415] : []), ...(route.config?.public === true ? [] : [401, 429])]
+    route.schema.response = { ...problemResponses(...shared), ...(route.schema.response as object) }
+    if (route.config?.public === true) route.schema.security = []
   })
 
   await app.register(swagger, {
@@ -77,18 +122,21 @@ export default fp(async function openapi (app) {
       openapi: '3.1.0',
       info: {
         title: 'Stratus',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
         version: '0.1.0',
         description: 'One API for machines on every cloud. Two dialects: the backends API (mist.io style) and the machine API (GATE Cloud style). ' +
           'Every operation answers JSON or XML as Accept asks and takes JSON or XML bodies. Errors are RFC 9457 problem details ' +
           '(application/problem+json or application/problem+xml). In XML, arrays are wrapped (<tags><tag>a</tag></tags>), maps are ' +
           '<entry key="...">value</entry> elements, null is nil="true", and untyped values carry type="number|boolean|object|array".'
       },
+      servers: [{ url: '/', description: 'This server' }],
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token: "stratus_" and 43 letters and digits. The first start prints the admin\'s; npm run token and /api/tokens make more.' }
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token: "stratus_" and 43 letters and digits. The first start prints the admin\'s; npm run token and /api/tokens make more.' },
+          basicAuth: { type: 'http', scheme: 'basic', description: 'The same API token as the password, its id (shown when it is created) as the user name: for clients that can only send Basic, such as GATE Cloud\'s.' }
         }
       },
-      security: [{ bearerAuth: [] }],
+      security: [{ bearerAuth: [] }, { basicAuth: [] }],
       tags: [
         { name: 'accounts', description: 'Users, API tokens and the audit log' },
         { name: 'backends', description: 'Cloud accounts and what they offer' },
@@ -105,6 +153,7 @@ export default fp(async function openapi (app) {
       const schemas = (openapiDocument.components ??= {}).schemas ??= {}
       openapiDocument.paths = hoistNamedSchemas(openapiDocument.paths, schemas)
       nameDefaultResponses(openapiDocument.paths)
+      completeOperations(openapiDocument as Parameters<typeof completeOperations>[0])
       wrapArrays(document)
       return document
     }

@@ -1,3 +1,4 @@
+import type { TProperties } from '@sinclair/typebox'
 import type { MachineAction } from '../domain/lifecycle.ts'
 import type { MachineState } from '../domain/machine-states.ts'
 
@@ -77,13 +78,21 @@ export interface BackendConnection {
 }
 
 export interface ProviderDefinition {
+  /** What GET /providers calls it, e.g. "Sandbox (simulator)". */
+  title: string
   /** "vm" or "container": the machine API's default `kind` for machines of this provider. */
   machineKind: string
-  /** Names of request fields that are credentials (sealed at rest, never answered). */
-  credentialFields: readonly string[]
-  /** Names of request fields that are plain settings (answered back). */
-  settingFields: readonly string[]
-  /** Checks credentials and settings beyond the shared schema; returns problems as sentences. */
-  validate(credentials: Record<string, unknown>, settings: Record<string, unknown>): string[]
+  /**
+   * The backend fields this provider takes, as schema properties (Type.Optional where optional):
+   * credentials are sealed at rest and never answered; settings are plain and answered back.
+   * They become this provider's branch of the backend bodies' oneOf in the API document, so the
+   * rules a generated client must follow are in the schema, not only in code.
+   */
+  credentials: TProperties
+  settings: TProperties
+  /** Fields of the machine-create body that only this provider reads (docker_* for docker). */
+  machineFields?: TProperties
+  /** Rules the schema cannot state (they answer 422); returns problems as sentences. */
+  validate?(credentials: Record<string, unknown>, settings: Record<string, unknown>): string[]
   connect(backend: BackendConnection): ProviderDriver
 }

@@ -42,6 +42,9 @@ export class ProviderRegistry {
 
   get types (): string[] { return [...this.#definitions.keys()] }
 
+  /** Every loaded provider's definition, in the order they were defined. */
+  get definitions (): Array<[string, ProviderDefinition]> { return [...this.#definitions] }
+
   driverFor (backend: BackendRow): ProviderDriver {
     const cached = this.#drivers.get(backend.id)
     if (cached !== undefined && cached.version === backend.updatedAt.getTime()) return cached.driver

@@ -7,6 +7,7 @@ export const toBackend = (row: BackendRow): Static<typeof Backend> => ({
   id: row.id,
   title: row.title,
   provider: row.provider,
+  enabled: row.enabled,
   settings: row.settings as Record<string, unknown>,
   created_at: row.createdAt.toISOString(),
   updated_at: row.updatedAt.toISOString()

@@ -22,6 +22,8 @@ export function toGateMachine (machine: Omit<MachineDetailsRow, 'hourlyPrice'> &
     currency: machine.currency,
     lastTransition: machine.lastTransition.toISOString(),
     ...(state === 'active' && machine.publicUrl !== null ? { publicUrl: machine.publicUrl } : {}),
+    // The last transition of an active machine is the one that made it active (boot or reboot).
+    ...(state === 'active' ? { launchTime: machine.lastTransition.toISOString() } : {}),
     kind: machine.kind,
     adminPassword: machine.adminPassword === null ? null : secrets.open(machine.adminPassword)
   }

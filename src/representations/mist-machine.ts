@@ -31,5 +31,7 @@ export const toMistMachineCreated = (machine: Machine): Static<typeof MistMachin
   extra: machine.extra as Record<string, unknown>,
   id: machine.providerId,
   private_ips: machine.privateIps,
-  name: machine.name
+  name: machine.name,
+  uuid: machine.uuid,
+  machine_api_id: machine.id
 })

@@ -4,7 +4,8 @@ import { shortId } from '../domain/ids.ts'
 import { invalidFields, Problem } from '../problems.ts'
 import type { ProviderDefinition } from '../providers/driver.ts'
 import { toBackend } from '../representations/backend.ts'
-import { Backend, BackendCreateBody, BackendList, BackendParams, BackendUpdateBody } from '../schemas/backend.ts'
+import { Backend, BackendList, BackendParams, BackendStateBody, type BackendCreateBody, type BackendUpdateBody } from '../schemas/backend.ts'
+import { backendCreateBody, backendUpdateBody } from '../schemas/provider-bodies.ts'
 import { problemResponses } from '../schemas/problem.ts'
 import { findBackend, ownedBy } from '../services/lookup.ts'
 import { actor } from '../plugins/auth.ts'
@@ -16,8 +17,8 @@ function splitFields (provider: string, definition: ProviderDefinition, fields: 
   const foreign: string[] = []
   for (const [name, value] of Object.entries(fields)) {
     if (value === undefined) continue
-    if (definition.credentialFields.includes(name)) credentials[name] = value
-    else if (definition.settingFields.includes(name)) settings[name] = value
+    if (Object.hasOwn(definition.credentials, name)) credentials[name] = value
+    else if (Object.hasOwn(definition.settings, name)) settings[name] = value
     else foreign.push(name)
   }
   if (foreign.length > 0) {
@@ -27,24 +28,24 @@ function splitFields (provider: string, definition: ProviderDefinition, fields: 
 }
 
 function checkProviderFields (definition: ProviderDefinition, credentials: Record<string, unknown>, settings: Record<string, unknown>): void {
-  const problems = definition.validate(credentials, settings)
-  if (problems.length > 0) {
-    throw invalidFields(problems.join('; '), problems.map((detail) => ({ detail })))
-  }
+  const problems = definition.validate?.(credentials, settings) ?? []
+  if (problems.length > 0) throw invalidFields(problems.join('; '), problems.map((detail) => ({ detail })))
 }
 
 /** The backends collection: cloud accounts, with credentials sealed at rest and never answered. */
 const backends: FastifyPluginAsyncTypebox = async (app) => {
-  const definitionOf = (provider: string): ProviderDefinition => {
-    const definition = app.providers.definition(provider)
-    if (definition === undefined) {
-      throw invalidFields(`provider ${provider} is not available on this server (available: ${app.providers.types.join(', ')})`, [{ field: 'provider', detail: 'no such provider plugin on this server' }])
-    }
-    return definition
+  const createBody = backendCreateBody(app.providers.definitions)
+  const updateBody = backendUpdateBody(app.providers.definitions)
+
+  /** Enabling or disabling: a re-enabled backend's unsettled machines are watched again. */
+  const setEnabled = async (backendId: string, enabled: boolean) => {
+    const row = await app.db.backend.update({ where: { id: backendId }, data: { enabled } })
+    if (enabled) await app.watcher.recoverBackend(backendId)
+    return row
   }
 
   app.get('/backends', {
-    schema: { tags: ['backends'], summary: 'List backends', response: { 200: BackendList, ...problemResponses(406) } }
+    schema: { operationId: 'listBackends', tags: ['backends'], summary: 'List backends', response: { 200: BackendList } }
   }, async (request) => {
     const rows = await app.db.backend.findMany({ where: { deletedAt: null, ...ownedBy(actor(request)) }, orderBy: { createdAt: 'asc' } })
     return rows.map(toBackend)
@@ -52,39 +53,53 @@ const backends: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/backends', {
     schema: {
+      operationId: 'createBackend',
       tags: ['backends'],
       summary: 'Add a backend',
-      description: 'Body: title, provider and that provider\'s credentials and settings. Credentials are sealed at rest and never returned.',
-      body: BackendCreateBody,
-      response: { 201: Backend, ...problemResponses(400, 406, 413, 415) }
+      description: 'Body: title, provider and that provider\'s credentials and settings (one branch per provider; GET /providers lists them). Credentials are sealed at rest and never returned.',
+      body: createBody,
+      response: { 201: Backend, ...problemResponses(400, 413, 415, 422) }
     }
   }, async (request, reply) => {
-    const { title, provider, ...fields } = request.body
-    const definition = definitionOf(provider)
+    const { title, provider, enabled, ...fields } = request.body as BackendCreateBody
+    const definition = app.providers.definitionFor({ provider })
     const { credentials, settings } = splitFields(provider, definition, fields)
     checkProviderFields(definition, credentials, settings)
     const row = await app.db.backend.create({
-      data: { id: shortId(), title, provider, credentials: app.secrets.sealJson(credentials), settings: settings as object, ownerId: actor(request).id }
+      data: {
+        id: shortId(),
+        title,
+        provider: provider as never,
+        enabled: enabled ?? true,
+        credentials: app.secrets.sealJson(credentials),
+        settings: settings as object,
+        ownerId: actor(request).id
+      }
     })
     return reply.code(201).header('location', `/backends/${row.id}`).send(toBackend(row))
   })
 
   app.get('/backends/:backend_id', {
-    schema: { tags: ['backends'], summary: 'Show a backend', params: BackendParams, response: { 200: Backend, ...problemResponses(404, 406) } }
+    schema: { operationId: 'getBackend', tags: ['backends'], summary: 'Show a backend', params: BackendParams, response: { 200: Backend, ...problemResponses(400, 404) } }
   }, async (request) => toBackend(await findBackend(app.db, actor(request), request.params.backend_id)))
 
   app.put('/backends/:backend_id', {
     schema: {
+      operationId: 'updateBackend',
       tags: ['backends'],
-      summary: 'Change a backend',
-      description: 'Given fields replace the stored ones; credentials not given are kept.',
+      summary: 'Change or rename a backend',
+      description: 'Given fields replace the stored ones; credentials not given are kept. new_name is mist.io\'s name for title. ' +
+        'A field of another provider than the backend\'s is refused (422).',
       params: BackendParams,
-      body: BackendUpdateBody,
-      response: { 200: Backend, ...problemResponses(400, 404, 406, 413, 415) }
+      body: updateBody,
+      response: { 200: Backend, ...problemResponses(400, 404, 413, 415, 422) }
     }
   }, async (request) => {
     const backend = await findBackend(app.db, actor(request), request.params.backend_id)
-    const { title, ...fields } = request.body
+    const { title, new_name: newName, enabled, ...fields } = request.body as BackendUpdateBody
+    if (title !== undefined && newName !== undefined && title !== newName) {
+      throw invalidFields('title and new_name name the same thing; give one', [{ field: 'new_name', detail: 'differs from title' }])
+    }
     const definition = app.providers.definitionFor(backend)
     const changes = splitFields(backend.provider, definition, fields)
     const credentials = { ...app.secrets.openJson<Record<string, unknown>>(backend.credentials), ...changes.credentials }
@@ -92,21 +107,39 @@ const backends: FastifyPluginAsyncTypebox = async (app) => {
     checkProviderFields(definition, credentials, settings)
     const row = await app.db.backend.update({
       where: { id: backend.id },
-      data: { title, credentials: app.secrets.sealJson(credentials), settings: settings as object }
+      data: { title: title ?? newName, enabled, credentials: app.secrets.sealJson(credentials), settings: settings as object }
     })
+    if (enabled === true && !backend.enabled) await app.watcher.recoverBackend(backend.id)
     // Sizes and prices may differ under other credentials or settings.
     await app.db.size.deleteMany({ where: { backendId: backend.id } })
     app.providers.forget(backend.id)
     return toBackend(row)
   })
 
+  app.post('/backends/:backend_id', {
+    schema: {
+      operationId: 'setBackendState',
+      tags: ['backends'],
+      summary: 'Enable or disable a backend',
+      description: 'mist.io\'s toggle: {"new_state": "1"} enables, "0" disables. A disabled backend is neither synced nor polled, and its machines refuse actions (409) until it is enabled again.',
+      params: BackendParams,
+      body: BackendStateBody,
+      response: { 200: Backend, ...problemResponses(400, 404, 413, 415) }
+    }
+  }, async (request) => {
+    const backend = await findBackend(app.db, actor(request), request.params.backend_id)
+    const enabled = request.body.new_state === '1'
+    return toBackend(enabled === backend.enabled ? backend : await setEnabled(backend.id, enabled))
+  })
+
   app.delete('/backends/:backend_id', {
     schema: {
+      operationId: 'deleteBackend',
       tags: ['backends'],
       summary: 'Remove a backend',
       description: 'Refused (409) while the backend has machines that are not destroyed. Archive records of destroyed machines are kept.',
       params: BackendParams,
-      response: { 204: Type.Null({ description: 'Removed' }), ...problemResponses(404, 406, 409) }
+      response: { 204: Type.Null({ description: 'Removed' }), ...problemResponses(400, 404, 409) }
     }
   }, async (request, reply) => {
     const backend = await findBackend(app.db, actor(request), request.params.backend_id)

@@ -4,8 +4,10 @@ import { Type } from '@sinclair/typebox'
 /** Liveness and database reachability, for load balancers and humans. */
 const health: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health', {
-    config: { public: true },
+    // A load balancer's probe must never be throttled, whatever else comes from its address.
+    config: { public: true, rateLimit: false },
     schema: {
+      operationId: 'getHealth',
       tags: ['meta'],
       summary: 'Health',
       response: { 200: Type.Object({ status: Type.Literal('ok'), database: Type.Literal('up') }, { xml: { name: 'health' } }) }

@@ -12,6 +12,7 @@ import {
 import { PROVIDER_PROBLEMS, problemResponses } from '../schemas/problem.ts'
 import { findMachine } from '../services/lookup.ts'
 import { readMachineDetails, readMachineSummaries } from '../services/machine-reads.ts'
+import { MACHINE_API } from '../domain/vocabulary.ts'
 
 const DEFAULT_STATES = machineStatesFor(GATE_STATES.filter((state) => state !== 'destroyed'))
 
@@ -21,11 +22,12 @@ const machineApi: FastifyPluginAsyncTypebox<{ publicBaseUrl: string | undefined 
 
   app.get('/api/machine', {
     schema: {
+      operationId: 'listMachines',
       tags: ['machines (machine API)'],
       summary: 'List machines, optionally by state',
       description: 'state is repeatable (?state=active&state=stopping); without it every machine but destroyed ones is listed.',
       querystring: GateMachineListQuery,
-      response: { 200: GateMachineList, ...problemResponses(400, 406) }
+      response: { 200: GateMachineList, ...problemResponses(400) }
     }
   }, async (request) => {
     const states = request.query.state === undefined ? DEFAULT_STATES : machineStatesFor(request.query.state)
@@ -36,10 +38,11 @@ const machineApi: FastifyPluginAsyncTypebox<{ publicBaseUrl: string | undefined 
 
   app.get('/api/machine/:id', {
     schema: {
+      operationId: 'getMachine',
       tags: ['machines (machine API)'],
       summary: 'Machine details',
       params: GateMachineParams,
-      response: { 200: GateMachine, ...problemResponses(400, 404, 406) }
+      response: { 200: GateMachine, ...problemResponses(400, 404) }
     }
   }, async (request) => {
     const machine = await readMachineDetails(app.sql, actor(request), request.params.id)
@@ -49,12 +52,13 @@ const machineApi: FastifyPluginAsyncTypebox<{ publicBaseUrl: string | undefined 
 
   app.post('/api/machine/:id', {
     schema: {
+      operationId: 'renameMachine',
       tags: ['machines (machine API)'],
       summary: 'Rename a machine',
       description: 'The name is the only detail that can change. Answers like GET. Destroyed machines are archive records and cannot change (409).',
       params: GateMachineParams,
       body: GateRenameBody,
-      response: { 200: GateMachine, ...problemResponses(400, 404, 406, 409, 413, 415) }
+      response: { 200: GateMachine, ...problemResponses(400, 404, 409, 413, 415) }
     }
   }, async (request) => {
     const machine = await findMachine(app.db, actor(request), request.params.id)
@@ -68,16 +72,18 @@ const machineApi: FastifyPluginAsyncTypebox<{ publicBaseUrl: string | undefined 
 
   app.post('/api/machine/:id/control', {
     schema: {
+      operationId: 'controlMachine',
       tags: ['machines (machine API)'],
       summary: 'Start an inactive machine or stop an active one',
-      description: '204 when accepted. 409 (invalid-state) when the action is not valid in the current state; 422 (action-not-supported) when the provider can never do it for this machine.',
+      description: '204 when accepted. 409 (invalid-state) when the action is not valid in the current state (state and allowed_actions in this API\'s words), or the backend is disabled; ' +
+        '422 (action-not-supported) when the provider can never do it for this machine.',
       params: GateMachineParams,
       body: GateControlBody,
-      response: { 204: Type.Null({ description: 'Accepted' }), ...problemResponses(400, 404, 406, 409, 413, 415, 422, ...PROVIDER_PROBLEMS) }
+      response: { 204: Type.Null({ description: 'Accepted' }), ...problemResponses(400, 404, 409, 413, 415, 422, ...PROVIDER_PROBLEMS) }
     }
   }, async (request, reply) => {
     const machine = await findMachine(app.db, actor(request), request.params.id)
-    await app.machines.act(machine, GATE_CONTROL_ACTIONS[request.body.action as keyof typeof GATE_CONTROL_ACTIONS])
+    await app.machines.act(machine, GATE_CONTROL_ACTIONS[request.body.action as keyof typeof GATE_CONTROL_ACTIONS], MACHINE_API)
     return reply.code(204).send(null)
   })
 }

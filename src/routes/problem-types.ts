@@ -14,10 +14,11 @@ const problemTypes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/problems/:name', {
     config: { public: true },
     schema: {
+      operationId: 'getProblemType',
       tags: ['meta'],
       summary: 'Describe a problem type',
       params: Type.Object({ name: Type.String({ maxLength: 64 }) }),
-      response: { 200: ProblemTypeDoc, ...problemResponses(404, 406) }
+      response: { 200: ProblemTypeDoc, ...problemResponses(400, 404) }
     }
   }, async (request) => {
     const name = request.params.name

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { DateTime, ShortId } from './common.ts'
+import { DateTime, ONE_LINE_PATTERN, ShortId } from './common.ts'
 
 const UserName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]*$' })
 
@@ -13,7 +13,7 @@ export const UserList = Type.Array(User, { xml: { name: 'users' } })
 
 export const UserCreateBody = Type.Object({
   name: UserName,
-  admin: Type.Optional(Type.Boolean({ default: false }))
+  admin: Type.Optional(Type.Boolean({ default: false, description: 'Whether the user is an administrator (a JSON boolean; "true" is refused)' }))
 }, { title: 'UserCreate', additionalProperties: false, xml: { name: 'user' } })
 
 export const UserParams = Type.Object({ user_id: ShortId })
@@ -36,8 +36,8 @@ export const TokenCreated = Type.Object({
 }, { title: 'TokenCreated', xml: { name: 'token' } })
 
 export const TokenCreateBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]+$' }),
-  expires_at: Type.Optional(Type.String({ format: 'date-time', description: 'When the token stops working; omit for no expiry' }))
+  name: Type.String({ minLength: 1, maxLength: 100, pattern: ONE_LINE_PATTERN }),
+  expires_at: Type.Optional(Type.String({ format: 'date-time', description: 'When the token stops working; must be in the future (else 422); omit for no expiry' }))
 }, { title: 'TokenCreate', additionalProperties: false, xml: { name: 'token' } })
 
 export const TokenParams = Type.Object({ token_id: ShortId })

@@ -1,40 +1,17 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { DateTime, ShortId, xmlMapNote } from './common.ts'
 
-export const ProviderType = Type.Union(
-  (['sandbox', 'ec2', 'azure', 'digitalocean', 'gce', 'docker'] as const).map((p) => Type.Literal(p)),
-  { description: 'Cloud provider of the backend' }
-)
+/** The static shape of the backend bodies built from the loaded providers (src/schemas/provider-bodies.ts). */
+export interface BackendCreateBody { title: string, provider: string, enabled?: boolean, [field: string]: unknown }
+export interface BackendUpdateBody { title?: string, new_name?: string, enabled?: boolean, [field: string]: unknown }
 
-const Faults = Type.Record(Type.String(), Type.String(), {
-  description: 'sandbox only: operation (catalog, list, get, create, start, shutdown, reboot, destroy) -> fault (timeout, unavailable, rate-limited, server-error, credentials-rejected). ' + xmlMapNote
-})
-
-/** Credentials and settings of every provider type; each provider says which it needs. */
-const providerFields = {
-  api_key: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'sandbox: API key (credential, never returned)' })),
-  boot_delay_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000, description: 'sandbox: how long a boot takes' })),
-  stop_delay_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000, description: 'sandbox: how long a shutdown or destroy takes' })),
-  faults: Type.Optional(Faults)
-}
-
-export const BackendCreateBody = Type.Object({
-  title: Type.String({ minLength: 1, maxLength: 200 }),
-  provider: ProviderType,
-  ...providerFields
-}, { title: 'BackendCreate', additionalProperties: false, xml: { name: 'backend' } })
-export type BackendCreateBody = Static<typeof BackendCreateBody>
-
-export const BackendUpdateBody = Type.Object({
-  title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  ...providerFields
-}, { title: 'BackendUpdate', additionalProperties: false, minProperties: 1, xml: { name: 'backend' } })
-export type BackendUpdateBody = Static<typeof BackendUpdateBody>
+export const Title = Type.String({ minLength: 1, maxLength: 200 })
 
 export const Backend = Type.Object({
   id: ShortId,
   title: Type.String(),
-  provider: ProviderType,
+  provider: Type.String({ description: 'The backend\'s provider type (GET /providers lists those this server has loaded)' }),
+  enabled: Type.Boolean({ description: 'A disabled backend is neither synced nor polled, and its machines refuse actions (409)' }),
   settings: Type.Record(Type.String(), Type.Unknown(), { description: 'Plain (non-secret) provider settings. ' + xmlMapNote }),
   created_at: DateTime,
   updated_at: DateTime
@@ -45,6 +22,29 @@ export const BackendList = Type.Array(Backend, { xml: { name: 'backends' } })
 
 export const BackendParams = Type.Object({ backend_id: ShortId })
 
+/** mist.io's enable/disable: POST /backends/{id} {"new_state": "1"} or "0". */
+export const BackendStateBody = Type.Object({
+  new_state: Type.Union([Type.Literal('0'), Type.Literal('1')], { description: '"1" enables the backend, "0" disables it' })
+}, { title: 'BackendState', additionalProperties: false, xml: { name: 'backend' } })
+
+export const ProviderField = Type.Object({
+  name: Type.String(),
+  required: Type.Boolean(),
+  credential: Type.Boolean({ description: 'Sealed at rest and never answered' }),
+  description: Type.String()
+}, { title: 'ProviderField', xml: { name: 'field' } })
+
+export const ProviderInfo = Type.Object({
+  provider: Type.String({ description: 'The backend type, for POST /backends' }),
+  title: Type.String(),
+  machine_kind: Type.String({ description: 'The machine API\'s default kind for its machines' }),
+  fields: Type.Array(ProviderField, { description: 'The fields a backend of this provider takes besides title and provider' })
+}, { title: 'ProviderInfo', xml: { name: 'provider' } })
+
+export const ProviderList = Type.Object({
+  supported_providers: Type.Array(ProviderInfo, { xml: { name: 'supported_providers' } })
+}, { title: 'ProviderList', xml: { name: 'providers' } })
+
 export const Size = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -53,7 +53,8 @@ export const Size = Type.Object({
   disk: Type.Integer({ description: 'GiB' }),
   price: Type.Number({ description: 'Hourly price while running' }),
   currency: Type.String({ description: 'ISO 4217' }),
-  fetched_at: Type.String({ format: 'date-time', description: 'When the price was fetched from the provider' })
+  fetched_at: Type.String({ format: 'date-time', description: 'When the price was fetched from the provider' }),
+  unsupported_actions: Type.Array(Type.String({ xml: { name: 'action' } }), { description: 'Actions machines of this size can never do (422 action-not-supported), e.g. spot sizes cannot shutdown or start; empty when this server has not loaded the provider' })
 }, { title: 'Size', xml: { name: 'size' } })
 export const SizeList = Type.Array(Size, { xml: { name: 'sizes' } })
 

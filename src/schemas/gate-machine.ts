@@ -22,6 +22,7 @@ export const GateMachine = Type.Object({
   currency: Type.Union([Type.String(), Type.Null()], { description: 'ISO 4217 currency of hourlyPrice' }),
   lastTransition: DateTime,
   publicUrl: Type.Optional(Type.String({ description: 'Only while the state is active' })),
+  launchTime: Type.Optional({ ...DateTime, description: 'When the machine last became active; only while the state is active' }),
   kind: Type.String({ description: 'The type of machine' }),
   adminPassword: Type.Union([Type.String(), Type.Null()], { description: 'The admin password generated when the machine was created' })
 }, { title: 'GateMachine', xml: { name: 'machine' } })

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { MACHINE_STATES } from '../domain/machine-states.ts'
 import { MACHINE_ACTIONS } from '../domain/lifecycle.ts'
-import { Name, ShortId, xmlMapNote } from './common.ts'
+import { Name, ONE_LINE_PATTERN, ShortId, xmlMapNote } from './common.ts'
 
 /** The backends API's machine shapes, field for field as in the mist.io document. */
 const Extra = Type.Record(Type.String(), Type.Unknown(), { description: 'Provider-specific details. ' + xmlMapNote })
@@ -35,50 +35,52 @@ export const MistMachineList = Type.Array(MistMachine, { xml: { name: 'machines'
 export const MistMachineCreated = Type.Object({
   public_ips: Ips('Public'),
   extra: Extra,
-  id: Type.String(),
+  id: Type.String({ description: 'The provider\'s machine id (the backends API\'s {machine_id})' }),
   private_ips: Ips('Private'),
-  name: Type.String()
+  name: Type.String(),
+  uuid: Type.String({ format: 'uuid' }),
+  machine_api_id: Type.Integer({ description: 'The machine API\'s id: GET /api/machine/{machine_api_id} (the Location header names the same URL)' })
 }, { title: 'MistMachineCreated', xml: { name: 'machine' } })
 
-const PortKey = '^[0-9]{1,5}/(tcp|udp|sctp)$'
-const HostPort = Type.String({ pattern: '^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$', description: '1-65535' })
-
-export const MachineCreateBody = Type.Object({
+/** The fields every provider's create body has; providers add their own (src/schemas/provider-bodies.ts). */
+export const MachineCreateFields = {
   name: Name,
-  key: Type.Optional(ShortId),
+  key: Type.Optional({ ...ShortId, description: 'The SSH key\'s id; without it, your default key (POST /keys/{key_id}) is used' }),
   image: Type.String({ minLength: 1, maxLength: 255 }),
   location: Type.String({ minLength: 1, maxLength: 255 }),
   size: Type.String({ minLength: 1, maxLength: 255 }),
-  script: Type.Optional(Type.String({ maxLength: 65536, description: 'Run once after provisioning' })),
+  script: Type.Optional(Type.String({ maxLength: 65536, description: 'Run once after provisioning (cloud user data)' })),
   monitoring: Type.Optional(Type.Boolean()),
-  image_extra: Type.Optional(Type.String({ maxLength: 4096 })),
-  disk: Type.Optional(Type.String({ maxLength: 64 })),
-  kind: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z][A-Za-z0-9_-]*$', description: 'The machine API\'s kind; defaults to the provider\'s (vm or container)' })),
-  // additionalProperties: false, because a Record keyed by a pattern leaves other keys open.
-  docker_env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String({ maxLength: 32768 }), {
-    additionalProperties: false,
-    description: 'docker only: environment variables. ' + xmlMapNote
-  })),
-  docker_command: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'docker only, and required there' })),
-  docker_exposed_ports: Type.Optional(Type.Record(Type.String({ pattern: PortKey }), Type.Object({}, { additionalProperties: false }), {
-    additionalProperties: false,
-    description: 'docker only: "8888/tcp": {}. ' + xmlMapNote
-  })),
-  docker_port_bindings: Type.Optional(Type.Record(Type.String({ pattern: PortKey }), Type.Array(Type.Object({
-    HostPort,
-    HostIp: Type.Optional(Type.String({ format: 'ipv4' }))
-  }, { additionalProperties: false, xml: { name: 'binding' } }), { minItems: 1 }), {
-    additionalProperties: false,
-    description: 'docker only: "8888/tcp": [{"HostPort": "8888"}]. ' + xmlMapNote
-  }))
-}, { title: 'MachineCreate', additionalProperties: false, xml: { name: 'machine' } })
+  image_extra: Type.Optional(Type.String({ maxLength: 4096, description: 'Accepted for mist.io clients; no provider here reads it' })),
+  disk: Type.Optional(Type.String({ maxLength: 64, description: 'Accepted for mist.io clients; no provider here reads it' })),
+  ips: Type.Optional(Type.Array(Type.String({ maxLength: 64, xml: { name: 'ip' } }), { maxItems: 16, description: 'Accepted for mist.io clients; no provider here reads it' })),
+  networks: Type.Optional(Type.Array(Type.String({ maxLength: 255, xml: { name: 'network' } }), { maxItems: 16, description: 'Accepted for mist.io clients; no provider here reads it' })),
+  kind: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z][A-Za-z0-9_-]*$', description: 'The machine API\'s kind; defaults to the provider\'s (vm or container)' }))
+}
 
+export interface MachineCreateBody {
+  name: string
+  key?: string
+  image: string
+  location: string
+  size: string
+  script?: string
+  monitoring?: boolean
+  image_extra?: string
+  disk?: string
+  ips?: string[]
+  networks?: string[]
+  kind?: string
+  [providerField: string]: unknown
+}
+
+/** The actions, and `stop`, which the 2014 mist.io client sends for shutdown. */
 export const MachineActionBody = Type.Object({
-  action: Type.Union(MACHINE_ACTIONS.map((a) => Type.Literal(a)))
+  action: Type.Union([...MACHINE_ACTIONS, 'stop' as const].map((a) => Type.Literal(a)), { description: 'stop is the same as shutdown' })
 }, { title: 'MachineAction', additionalProperties: false, xml: { name: 'machine' } })
 
 export const TagBody = Type.Object({
-  tag: Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\u0000-\\u001f\\u007f]+$' })
+  tag: Type.String({ minLength: 1, maxLength: 128, pattern: ONE_LINE_PATTERN })
 }, { title: 'Tag', additionalProperties: false, xml: { name: 'metadata' } })
 
 export const TagList = Type.Object({

@@ -6,6 +6,7 @@ export const Problem = Type.Object({
   title: Type.String(),
   status: Type.Integer(),
   detail: Type.String(),
+  message: Type.String({ description: 'The same text as detail (the title where there is none), for clients that read `message`, such as GATE Cloud\'s' }),
   instance: Type.String({ description: 'The request path the problem occurred on' }),
   errors: Type.Optional(Type.Array(Type.Object({
     pointer: Type.String({ description: 'JSON Pointer into the request (body, querystring or params)' }),

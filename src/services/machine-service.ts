@@ -5,9 +5,11 @@ import { isTransitional } from '../domain/machine-states.ts'
 import { randomSecret } from '../domain/ids.ts'
 import type { SecretBox } from '../domain/secret-box.ts'
 import type { CreateMachineSpec } from '../providers/driver.ts'
+import type { MachineCreateBody } from '../schemas/mist-machine.ts'
 import { ProviderError } from '../providers/provider-error.ts'
 import type { ProviderRegistry } from '../providers/provider-registry.ts'
 import { invalidFields, Problem } from '../problems.ts'
+import { BACKENDS_API, type Vocabulary } from '../domain/vocabulary.ts'
 import { applyTransition } from './transitions.ts'
 import { reconcile } from './reconcile.ts'
 import type { SizeCatalog } from './size-catalog.ts'
@@ -17,22 +19,18 @@ import { ownedBy } from './lookup.ts'
 
 export type MachineWithBackend = Machine & { backend: Backend }
 
-export interface CreateMachineInput {
-  name: string
-  key?: string
-  image: string
-  location: string
-  size: string
-  script?: string
-  monitoring?: boolean
-  kind?: string
+/** The create body, with the docker fields as a container provider's driver takes them. */
+export interface CreateMachineInput extends MachineCreateBody {
   docker_env?: Record<string, string>
   docker_command?: string
   docker_exposed_ports?: Record<string, Record<string, never>>
   docker_port_bindings?: Record<string, Array<{ HostPort: string }>>
 }
 
-const DOCKER_FIELDS = ['docker_env', 'docker_command', 'docker_exposed_ports', 'docker_port_bindings'] as const
+/** A disabled backend's machines neither change nor get polled (mist.io's backend toggle). */
+const disabled = (backend: Backend): Problem =>
+  new Problem('conflict', `backend ${backend.id} is disabled; enable it (POST /backends/${backend.id} {"new_state": "1"}) first`)
+
 // How long a cloud may keep reporting the old state after accepting an action.
 const STALE_GRACE_MS = 10_000
 
@@ -48,19 +46,26 @@ export class MachineService {
 
   async create (owner: Principal, backend: Backend, input: CreateMachineInput): Promise<Machine> {
     const definition = this.providers.definitionFor(backend)
-    const isDocker = backend.provider === 'docker'
-    const misplaced = DOCKER_FIELDS.filter((field) => input[field] !== undefined)
-    if (!isDocker && misplaced.length > 0) {
-      throw invalidFields(`${misplaced.join(', ')} only apply to docker backends`, misplaced.map((field) => ({ field, detail: 'only for docker backends' })))
+    if (!backend.enabled) throw disabled(backend)
+    // Fields another loaded provider reads (docker_* on a sandbox backend, say) do not apply here.
+    const own = definition.machineFields ?? {}
+    const foreign = this.providers.definitions
+      .flatMap(([, other]) => Object.keys(other.machineFields ?? {}))
+      .filter((field) => input[field] !== undefined && !Object.hasOwn(own, field))
+    if (foreign.length > 0) {
+      throw invalidFields(`${foreign.join(', ')} do not apply to ${backend.provider} backends`, foreign.map((field) => ({ field, detail: `does not apply to ${backend.provider} backends` })))
     }
+    const isDocker = backend.provider === 'docker'
     if (isDocker && input.docker_command === undefined) {
       throw invalidFields('docker_command is required for docker backends', [{ field: 'docker_command', detail: 'required for docker backends' }])
     }
-    if (!isDocker && input.key === undefined) {
-      throw invalidFields('key is required', [{ field: 'key', detail: 'required' }])
-    }
-    const key = input.key === undefined ? null : await this.db.key.findFirst({ where: { id: input.key, ...ownedBy(owner) } })
+    const key = input.key === undefined
+      ? await this.db.key.findFirst({ where: { ownerId: owner.id, isDefault: true } })
+      : await this.db.key.findFirst({ where: { id: input.key, ...ownedBy(owner) } })
     if (input.key !== undefined && key === null) throw new Problem('unknown-reference', `key ${input.key} does not exist`)
+    if (key === null && !isDocker) {
+      throw invalidFields('no key was given and you have no default key (POST /keys/{key_id} makes one the default)', [{ field: 'key', detail: 'needed: no default key' }])
+    }
     const size = await this.sizes.find(backend, input.size)
     if (size === undefined) throw new Problem('unknown-reference', `size ${input.size} is not offered by backend ${backend.id}`)
 
@@ -124,15 +129,17 @@ export class MachineService {
   }
 
   /** The action's "never" (provider) and "not now" (state) checks, then the action itself. */
-  async act (machine: MachineWithBackend, action: MachineAction): Promise<Machine> {
+  /** `words` is the dialect the client speaks, for the refusals' states and actions. */
+  async act (machine: MachineWithBackend, action: MachineAction, words: Vocabulary = BACKENDS_API): Promise<Machine> {
+    if (!machine.backend.enabled) throw disabled(machine.backend)
     const driver = this.providers.driverFor(machine.backend)
     if (!driver.supports(machine, action)) {
-      throw new Problem('action-not-supported', `${machine.backend.provider} cannot ${action} this machine (size ${machine.size ?? 'unknown'})`)
+      throw new Problem('action-not-supported', `${machine.backend.provider} cannot ${words.action(action)} this machine (size ${machine.size ?? 'unknown'})`)
     }
     const claimed = await applyTransition(this.db, {
       machineId: machine.id, from: validFromStates(action), to: transitionalStateOf(action), cause: 'api_action', detail: action
     })
-    if (claimed === null) throw await this.#invalidState(machine.id, action)
+    if (claimed === null) throw await this.#invalidState(machine.id, action, words)
 
     try {
       await driver.performAction(machine.providerId, action)
@@ -153,12 +160,13 @@ export class MachineService {
     return claimed.machine
   }
 
-  async #invalidState (machineId: number, action: MachineAction): Promise<Problem> {
+  async #invalidState (machineId: number, action: MachineAction, words: Vocabulary): Promise<Problem> {
     const current = await this.db.machine.findUniqueOrThrow({ where: { id: machineId }, include: { backend: true } })
     const driver = this.providers.driverFor(current.backend)
     const allowed = MACHINE_ACTIONS.filter((candidate) => isValidNow(current.state, candidate) && driver.supports(current, candidate))
-    return new Problem('invalid-state', `cannot ${action} a machine that is ${current.state}`, {
-      extensions: { state: current.state, allowed_actions: allowed }
+    const state = words.state(current.state)
+    return new Problem('invalid-state', `cannot ${words.action(action)} a machine that is ${state}`, {
+      extensions: { state, allowed_actions: words.actions(allowed) }
     })
   }
 
@@ -167,6 +175,9 @@ export class MachineService {
    * machines are left to the watcher, which owns them until they settle.
    */
   async sync (backend: Backend): Promise<Machine[]> {
+    if (!backend.enabled) {
+      return this.db.machine.findMany({ where: { backendId: backend.id, state: { not: 'terminated' } }, orderBy: { id: 'asc' } })
+    }
     const observed = new Map((await this.providers.driverFor(backend).listMachines()).map((m) => [m.id, m]))
     const machines = await this.db.machine.findMany({ where: { backendId: backend.id, state: { not: 'terminated' } }, orderBy: { id: 'asc' } })
     const current: Machine[] = []

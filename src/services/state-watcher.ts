@@ -49,8 +49,17 @@ export class StateWatcher {
 
   /** After a restart: every machine left in a transitional state is checked at once. */
   async recoverAll (): Promise<number> {
+    return this.#recover({})
+  }
+
+  /** When a backend is enabled again: its machines left transitional are checked at once. */
+  async recoverBackend (backendId: string): Promise<number> {
+    return this.#recover({ backendId })
+  }
+
+  async #recover (where: { backendId?: string }): Promise<number> {
     const stuck = await this.db.machine.findMany({
-      where: { state: { in: [...TRANSITIONAL_STATES] } },
+      where: { ...where, state: { in: [...TRANSITIONAL_STATES] }, backend: { enabled: true } },
       select: { id: true }
     })
     for (const { id } of stuck) this.watch(id, { cause: 'restart_recovery' }, 0, 0)
@@ -60,7 +69,8 @@ export class StateWatcher {
   async #check (machineId: number, options: WatchOptions, failures: number): Promise<void> {
     if (this.#closed) return
     const machine = await this.db.machine.findUnique({ where: { id: machineId }, include: { backend: true } })
-    if (machine === null || !isTransitional(machine.state)) return
+    // A disabled backend is not polled; enabling it starts watching again (recoverBackend).
+    if (machine === null || !isTransitional(machine.state) || !machine.backend.enabled) return
     try {
       const observed = await this.providers.driverFor(machine.backend).getMachine(machine.providerId)
       if (observed !== null && options.stale !== undefined && observed.state === options.stale.state && Date.now() < options.stale.until) {

@@ -1,11 +1,15 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser'
+import { XMLParser } from 'fast-xml-parser'
+import { isXmlCharacter } from '../domain/text.ts'
 import { classify, type JsonSchema } from './schema-kind.ts'
+import { scanXml, XmlScanError } from './scan.ts'
 
 /**
  * Reads an untrusted XML request body into the value its JSON Schema describes, so the same
- * TypeBox schema validates JSON and XML bodies alike. Safe by construction: any DOCTYPE is
- * refused (no entity can be declared, so none can expand), only XML's five predefined entities
- * and character references are decoded, and nesting depth is capped.
+ * TypeBox schema validates JSON and XML bodies alike. Safe by construction: one cheap scan
+ * (src/xml/scan.ts) refuses any DOCTYPE (no entity can be declared, so none can expand), broken
+ * documents, characters XML cannot carry, nesting deeper than maxDepth and texts longer than the
+ * schema's longest field, before the one parse; only XML's five predefined entities and character
+ * references of XML characters are decoded.
  */
 export class XmlBodyError extends Error {}
 
@@ -20,13 +24,32 @@ function decodeEntities (text: string): string {
   const decoded = text.replace(REFERENCE, (_, name: string | undefined, dec: string | undefined, hex: string | undefined) => {
     if (name !== undefined) return PREDEFINED[name]!
     const code = dec !== undefined ? Number(dec) : Number.parseInt(hex!, 16)
-    if (code > 0x10ffff || code === 0) throw new XmlBodyError(`invalid character reference &#${dec ?? 'x' + hex};`)
+    // A reference may only name a character the document could hold itself (no &#0; or &#xFFFE;).
+    if (!isXmlCharacter(code)) throw new XmlBodyError(`invalid character reference &#${dec ?? 'x' + hex}; (not an XML character)`)
     return String.fromCodePoint(code)
   })
   // Whatever "&" is left begins a reference that is neither predefined nor declared.
   if (text.replace(REFERENCE, '').includes('&')) throw new XmlBodyError('undeclared entity reference (only &amp; &lt; &gt; &quot; &apos; and &#N; are allowed)')
   return decoded
 }
+
+/**
+ * The longest text any field of the schema takes (its largest maxLength), so a longer text is
+ * refused by the scan before parsing; unbounded when some string field has no maxLength.
+ */
+function longestText (schema: JsonSchema | undefined): number {
+  let longest = 0
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return
+    if (Array.isArray(node)) { node.forEach(visit); return }
+    const object = node as JsonSchema
+    if (object.type === 'string') longest = Math.max(longest, typeof object.maxLength === 'number' ? object.maxLength : Infinity)
+    for (const value of Object.values(object)) visit(value)
+  }
+  visit(schema)
+  return longest === 0 ? Infinity : longest
+}
+const longestTextOf = new WeakMap<JsonSchema, number>()
 
 export function createXmlReader (options: { maxDepth: number }) {
   const parser = new XMLParser({
@@ -62,9 +85,17 @@ export function createXmlReader (options: { maxDepth: number }) {
 
   /** Parses a document; returns its root element's value read with `schema`. */
   return function read (xml: string, schema: JsonSchema | undefined): unknown {
-    if (/<!DOCTYPE/i.test(xml) || /<!ENTITY/i.test(xml)) throw new XmlBodyError('DOCTYPE and entity declarations are not allowed')
-    const valid = XMLValidator.validate(xml)
-    if (valid !== true) throw new XmlBodyError(`not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`)
+    let maxText = schema === undefined ? Infinity : longestTextOf.get(schema)
+    if (maxText === undefined) {
+      maxText = longestText(schema)
+      longestTextOf.set(schema!, maxText)
+    }
+    try {
+      scanXml(xml, { maxDepth: options.maxDepth, maxText })
+    } catch (error) {
+      if (error instanceof XmlScanError) throw new XmlBodyError(`not well-formed or not acceptable XML: ${error.message}`)
+      throw error
+    }
     let parsed: Array<Record<string, any>>
     try {
       parsed = parser.parse(xml)
@@ -90,17 +121,27 @@ function readScalar (type: string, node: XmlNode): unknown {
   return NUMBER.test(node.text) ? Number(node.text) : node.text
 }
 
+/** Arrays, maps and objects hold elements only; stray text would otherwise vanish unnoticed. */
+function refuseText (node: XmlNode): void {
+  if (node.text.trim() !== '') throw new XmlBodyError(`<${node.name}> holds elements, not text`)
+}
+
 function readValue (schema: JsonSchema, node: XmlNode): unknown {
+  // null goes on to validation, which refuses it wherever the schema does not allow null.
   if (node.attrs.nil === 'true') return null
   const shape = classify(schema)
   switch (shape.kind) {
     case 'scalar': return readScalar(shape.type, node)
     case 'nullable': return readValue(shape.inner, node)
     case 'any': return readAny(node)
-    case 'array': return node.children.length === 0 && node.text.trim() !== '' ? node.text : node.children.map((child) => readValue(shape.items, child))
-    case 'map': return readEntries(node, (child) => readValue(shape.values, child))
+    case 'array':
+      refuseText(node)
+      return node.children.map((child) => readValue(shape.items, child))
+    case 'map':
+      refuseText(node)
+      return readEntries(node, (child) => readValue(shape.values, child))
     case 'object': {
-      if (node.children.length === 0 && node.text.trim() !== '') return node.text
+      refuseText(node)
       const properties = new Map(shape.properties)
       const value: Record<string, unknown> = {}
       for (const child of node.children) {

@@ -1,3 +1,4 @@
+import { scrubText } from '../domain/text.ts'
 import { classify, rootNameOf, type JsonSchema } from './schema-kind.ts'
 
 /**
@@ -7,14 +8,23 @@ import { classify, rootNameOf, type JsonSchema } from './schema-kind.ts'
  */
 type Encode = (tag: string, attrs: string, value: unknown) => string
 
-const NEEDS_ESCAPE = /[&<>"'\u0000-\u0008\u000B\u000C\u000E-\u001F]/
+const MARKUP = /[&<>"']/
+const MARKUP_ALL = /[&<>"']/g
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' }
 
-/** Escapes text and attribute values; control characters XML 1.0 cannot hold become U+FFFD. */
+/**
+ * Escapes text and attribute values. Characters XML 1.0 cannot carry (controls, U+FFFE, U+FFFF,
+ * unpaired surrogates; src/domain/text.ts) become U+FFFD, so no text, whether a client's or a
+ * provider's, can make an answer that is not well-formed.
+ */
 export function escapeXml (text: string): string {
-  if (!NEEDS_ESCAPE.test(text)) return text
-  return text.replace(/[&<>"'\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, (c) => ESCAPES[c] ?? '\uFFFD')
+  const clean = scrubText(text)
+  return MARKUP.test(clean) ? clean.replace(MARKUP_ALL, (c) => ESCAPES[c]!) : clean
 }
+
+// A value of another shape than its schema says (never from this server's own answers, which
+// are shaped by their schemas) is written in the self-describing form rather than breaking.
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
 
 const nil = (tag: string, attrs: string): string => `<${tag}${attrs} nil="true"/>`
 
@@ -28,7 +38,7 @@ const encodeScalar: Encode = (tag, attrs, value) =>
 const encodeAny: Encode = (tag, attrs, value) => {
   if (value === null || value === undefined) return nil(tag, attrs)
   if (typeof value === 'string') return `<${tag}${attrs}>${escapeXml(value)}</${tag}>`
-  if (typeof value === 'number' || typeof value === 'boolean') return `<${tag}${attrs} type="${typeof value}">${value}</${tag}>`
+  if (typeof value === 'number' || typeof value === 'boolean') return `<${tag}${attrs} type="${typeof value}">${String(value)}</${tag}>`
   if (value instanceof Date) return `<${tag}${attrs}>${value.toISOString()}</${tag}>`
   if (Array.isArray(value)) {
     let out = `<${tag}${attrs} type="array">`
@@ -67,8 +77,9 @@ function build (schema: JsonSchema): Encode {
       const itemName = shape.itemName
       return (tag, attrs, value) => {
         if (value === null || value === undefined) return nil(tag, attrs)
+        if (!Array.isArray(value)) return encodeAny(tag, attrs, value)
         let out = `<${tag}${attrs}>`
-        for (const entry of value as unknown[]) out += item(itemName, '', entry)
+        for (const entry of value) out += item(itemName, '', entry)
         return out + `</${tag}>`
       }
     }
@@ -76,9 +87,10 @@ function build (schema: JsonSchema): Encode {
       const entry = compile(shape.values)
       return (tag, attrs, value) => {
         if (value === null || value === undefined) return nil(tag, attrs)
+        if (!isRecord(value)) return encodeAny(tag, attrs, value)
         let out = `<${tag}${attrs}>`
-        for (const key in value as Record<string, unknown>) {
-          out += entry('entry', ` key="${escapeXml(key)}"`, (value as Record<string, unknown>)[key])
+        for (const key in value) {
+          out += entry('entry', ` key="${escapeXml(key)}"`, value[key])
         }
         return out + `</${tag}>`
       }
@@ -87,9 +99,10 @@ function build (schema: JsonSchema): Encode {
       const children = shape.properties.map(([name, child]) => [name, compile(child)] as const)
       return (tag, attrs, value) => {
         if (value === null || value === undefined) return nil(tag, attrs)
+        if (!isRecord(value)) return encodeAny(tag, attrs, value)
         let out = `<${tag}${attrs}>`
         for (const [name, child] of children) {
-          const field = (value as Record<string, unknown>)[name]
+          const field = value[name]
           if (field !== undefined) out += child(name, '', field)
         }
         return out + `</${tag}>`

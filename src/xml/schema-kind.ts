@@ -7,6 +7,7 @@
  *   map     additionalProperties/patternProperties only -> <entry key="...">value</entry> per key
  *   any     no type                    -> self-describing: type="number|boolean|object|array"
  *   nullable(inner)  anyOf [inner, null] -> nil="true" for null, else inner
+ *   oneOf/anyOf of objects            -> object, with every variant's properties
  */
 export type JsonSchema = Record<string, any>
 
@@ -29,6 +30,15 @@ export function classify (schema: JsonSchema): SchemaKind {
     if (types.size === 1) {
       const [type] = types
       if (SCALARS.has(type)) return { kind: 'scalar', type }
+      // One of several objects (a backend of one provider or another): every variant's
+      // properties, the first variant to name a property typing it.
+      if (type === 'object' && nonNull.every((variant) => variant.properties !== undefined)) {
+        const properties = new Map<string, JsonSchema>()
+        for (const variant of nonNull) {
+          for (const [name, property] of Object.entries<JsonSchema>(variant.properties)) if (!properties.has(name)) properties.set(name, property)
+        }
+        return { kind: 'object', properties: [...properties] }
+      }
     }
     return { kind: 'any' }
   }

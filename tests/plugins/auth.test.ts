@@ -15,7 +15,8 @@ t.test('public routes need no token; every other route answers 401 with a challe
   }
   const cases: Array<[Record<string, string>, RegExp]> = [
     [{}, /^Bearer realm="stratus"$/],
-    [{ authorization: 'Basic YWRtaW46YWRtaW4=' }, /^Bearer realm="stratus"$/],
+    [{ authorization: 'Basic YWRtaW46YWRtaW4=' }, /^Bearer realm="stratus", error="invalid_token"$/],
+    [{ authorization: 'Token abc' }, /^Bearer realm="stratus", error="invalid_request"$/],
     [{ authorization: 'Bearer not-a-token' }, /^Bearer realm="stratus", error="invalid_token"$/],
     [{ authorization: `Bearer stratus_${'x'.repeat(43)}` }, /error="invalid_token"/]
   ]
@@ -61,7 +62,7 @@ t.test('tokens: shown once, kept as a hash, listed without secret, expiring, rev
   t.equal((await app.inject({ method: 'GET', url: '/keys', headers: short })).statusCode, 200)
   await new Promise((resolve) => setTimeout(resolve, 400))
   t.equal((await app.inject({ method: 'GET', url: '/keys', headers: short })).statusCode, 401, 'expired')
-  t.equal((await alice.inject({ method: 'POST', url: '/api/tokens', payload: { name: 'past', expires_at: '2001-01-01T00:00:00Z' } })).statusCode, 400)
+  t.equal((await alice.inject({ method: 'POST', url: '/api/tokens', payload: { name: 'past', expires_at: '2001-01-01T00:00:00Z' } })).statusCode, 422)
 })
 
 t.test('users are an administrator\'s business', async (t) => {

@@ -38,7 +38,7 @@ t.test('content negotiation and problem details', async (t) => {
     const missing = await app.inject({ method: 'GET', url: '/backends/nope', headers: { accept: 'application/xml' } })
     t.equal(missing.statusCode, 404)
     t.match(missing.headers['content-type'], /^application\/problem\+xml/)
-    t.match(missing.body, /<problem><type>\/problems\/not-found<\/type><title>No such resource<\/title><status>404<\/status><detail>backend nope does not exist<\/detail><instance>\/backends\/nope<\/instance><\/problem>$/)
+    t.match(missing.body, /<problem><type>\/problems\/not-found<\/type><title>No such resource<\/title><status>404<\/status><detail>backend nope does not exist<\/detail><message>backend nope does not exist<\/message><instance>\/backends\/nope<\/instance><\/problem>$/)
     const route = await app.inject({ method: 'GET', url: '/no/such/route' })
     t.equal(route.statusCode, 404)
     t.equal(json(route.body).type, '/problems/not-found')
@@ -75,10 +75,10 @@ t.test('content negotiation and problem details', async (t) => {
   t.test('XML bodies are validated by the same schema as JSON ones', async (t) => {
     const viaXml = await app.inject({
       method: 'POST', url: '/backends', headers: { 'content-type': 'application/xml' },
-      payload: '<backend><title></title><provider>mars</provider><boot_delay_ms>soon</boot_delay_ms><color>red</color></backend>'
+      payload: '<backend><title></title><provider>sandbox</provider><boot_delay_ms>soon</boot_delay_ms><color>red</color></backend>'
     })
     const viaJson = await app.inject({
-      method: 'POST', url: '/backends', payload: { title: '', provider: 'mars', boot_delay_ms: 'soon', color: 'red' }
+      method: 'POST', url: '/backends', payload: { title: '', provider: 'sandbox', boot_delay_ms: 'soon', color: 'red' }
     })
     t.equal(viaXml.statusCode, 400)
     t.equal(viaJson.statusCode, 400)

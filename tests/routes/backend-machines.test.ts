@@ -39,7 +39,7 @@ t.test('create: the document\'s response, Location, price and a sealed admin pas
     payload: `<machine><name>devserver</name><key>${key}</key><size>sbx.medium</size><script>echo 1 &gt; /root/config</script><image>ubuntu-24.04</image><location>sbx-us-1</location><monitoring>true</monitoring><image_extra></image_extra><disk></disk></machine>`
   })
   t.equal(res.statusCode, 201, res.body)
-  t.match(res.body, /^<\?xml[^>]+>\n<machine><public_ips><ip>[\d.]+<\/ip><\/public_ips><extra>.*<\/extra><id>sbx-[0-9a-f]+<\/id><private_ips><ip>[\d.]+<\/ip><\/private_ips><name>devserver<\/name><\/machine>$/)
+  t.match(res.body, /^<\?xml[^>]+>\n<machine><public_ips><ip>[\d.]+<\/ip><\/public_ips><extra>.*<\/extra><id>sbx-[0-9a-f]+<\/id><private_ips><ip>[\d.]+<\/ip><\/private_ips><name>devserver<\/name><uuid>[0-9a-f-]{36}<\/uuid><machine_api_id>\d+<\/machine_api_id><\/machine>$/)
   t.match(res.headers.location, /^\/api\/machine\/\d+$/)
   const stored = await app.db.machine.findFirstOrThrow()
   t.equal(stored.hourlyPrice!.toString(), '0.0416')
@@ -54,13 +54,14 @@ t.test('create: bad input is a clear 4xx and writes nothing', async (t) => {
   const backend = await addSandboxBackend(app)
   const key = await addKey(app)
   const base = { name: 'm', key, image: 'debian-12', location: 'sbx-eu-1', size: 'sbx.small' }
+  await app.db.key.updateMany({ data: { isDefault: false } })
   const cases: Array<[string, Record<string, unknown>, number, string]> = [
     ['missing name', { ...base, name: undefined }, 400, 'validation-failed'],
-    ['missing key', { ...base, key: undefined }, 400, 'validation-failed'],
+    ['no key, and no default key', { ...base, key: undefined }, 422, 'invalid-value'],
     ['unknown key', { ...base, key: 'nokey' }, 422, 'unknown-reference'],
     ['unknown size', { ...base, size: 'huge' }, 422, 'unknown-reference'],
     ['unknown image', { ...base, image: 'windows-95' }, 422, 'provider-rejected'],
-    ['docker field on a VM', { ...base, docker_command: '/bin/bash' }, 400, 'validation-failed'],
+    ['docker field, without a docker provider loaded', { ...base, docker_command: '/bin/bash' }, 400, 'validation-failed'],
     ['bad port key', { ...base, docker_exposed_ports: { 'http': {} } }, 400, 'validation-failed'],
     ['host port out of range (the document\'s own 88888)', { ...base, docker_port_bindings: { '8888/tcp': [{ HostPort: '88888' }] } }, 400, 'validation-failed'],
     ['wrong type', { ...base, monitoring: 'very' }, 400, 'validation-failed'],

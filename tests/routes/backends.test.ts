@@ -49,10 +49,10 @@ t.test('bad backend input gets a clear 400 and writes nothing', async (t) => {
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     ['no title', { provider: 'sandbox', api_key: 'k' }, /title/],
     ['unknown provider', { title: 't', provider: 'mars' }, /provider/],
-    ['provider without a plugin', { title: 't', provider: 'ec2' }, /not available on this server/],
-    ['missing credential', { title: 't', provider: 'sandbox' }, /api_key is required/],
-    ['bad fault', { title: 't', provider: 'sandbox', api_key: 'k', faults: { create: 'meteor' } }, /unknown fault/],
-    ['bad operation', { title: 't', provider: 'sandbox', api_key: 'k', faults: { fly: 'timeout' } }, /unknown operation/],
+    ['provider without a plugin', { title: 't', provider: 'ec2' }, /provider/],
+    ['missing credential', { title: 't', provider: 'sandbox' }, /api_key/],
+    ['bad fault', { title: 't', provider: 'sandbox', api_key: 'k', faults: { create: 'meteor' } }, /faults\/create/],
+    ['bad operation', { title: 't', provider: 'sandbox', api_key: 'k', faults: { fly: 'timeout' } }, /faults\/fly/],
     ['negative delay', { title: 't', provider: 'sandbox', api_key: 'k', boot_delay_ms: -1 }, /boot_delay_ms/]
   ]
   for (const [name, payload, detail] of cases) {

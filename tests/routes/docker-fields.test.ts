@@ -1,6 +1,9 @@
 import t from 'tap'
+import fp from 'fastify-plugin'
 import { SandboxDriver } from '../../src/providers/sandbox/sandbox-driver.ts'
 import { readSandboxSettings } from '../../src/providers/sandbox/settings.ts'
+import { SANDBOX_CREDENTIALS, SANDBOX_SETTINGS } from '../../src/providers/sandbox/fields.ts'
+import { DockerMachineFields } from '../../src/schemas/docker-fields.ts'
 import { buildTestApp, json } from '../helper.ts'
 
 /**
@@ -10,21 +13,29 @@ import { buildTestApp, json } from '../helper.ts'
  * backends, docker_command required there, key optional, ports and bindings well-formed, in
  * JSON and in XML (whose map keys like "8888/tcp" are <entry key="8888/tcp">).
  */
-t.test('docker_* fields are accepted and validated for docker backends', async (t) => {
-  const app = await buildTestApp(t)
+const dockerOnSandbox = fp(async (app) => {
   app.providers.define('docker', {
+    title: 'Docker (served by the simulator)',
     machineKind: 'container',
-    credentialFields: ['api_key'],
-    settingFields: ['boot_delay_ms', 'stop_delay_ms'],
-    validate: () => [],
+    credentials: SANDBOX_CREDENTIALS,
+    settings: SANDBOX_SETTINGS,
+    machineFields: DockerMachineFields,
     connect: (backend) => new SandboxDriver(app.db, backend.id, readSandboxSettings(backend.settings))
   })
+})
+
+t.test('docker_* fields are accepted and validated for docker backends', async (t) => {
+  const app = await buildTestApp(t, {}, { providers: [dockerOnSandbox] })
+  const sandbox = json((await app.inject({ method: 'POST', url: '/backends', payload: { title: 'vm', provider: 'sandbox', api_key: 'k' } })).body).id
+  const onSandbox = await app.inject({ method: 'POST', url: `/backends/${sandbox}/machines`, payload: { name: 'x', size: 'sbx.small', image: 'debian-12', location: 'sbx-eu-1', docker_command: '/bin/sh' } })
+  t.equal(onSandbox.statusCode, 422, 'docker fields do not apply to a sandbox backend')
+  t.match(json(onSandbox.body).errors, [{ pointer: '/body/docker_command' }])
   const backend = json((await app.inject({ method: 'POST', url: '/backends', payload: { title: 'docker', provider: 'docker', api_key: 'k', boot_delay_ms: 0 } })).body).id
   const create = (payload: Record<string, unknown>) => app.inject({ method: 'POST', url: `/backends/${backend}/machines`, payload })
   const base = { name: 'UbuntuContainer', size: 'sbx.small', image: 'ubuntu-24.04', location: 'sbx-eu-1' }
 
   const missingCommand = await create(base)
-  t.equal(missingCommand.statusCode, 400)
+  t.equal(missingCommand.statusCode, 422, 'required on docker backends: a rule no schema can state, since the backend is in the path')
   t.match(json(missingCommand.body).errors, [{ pointer: '/body/docker_command' }])
   t.equal((await create({ ...base, docker_command: '/bin/bash', docker_exposed_ports: { 8888: {} } })).statusCode, 400, 'port keys read 8888/tcp')
   t.equal((await create({ ...base, docker_command: '/bin/bash', docker_port_bindings: { '8888/tcp': [{ HostPort: '88888' }] } })).statusCode, 400, 'the document\'s own HostPort 88888 is out of range')

@@ -24,8 +24,9 @@ t.test('keys: register, generate (private key once), list, delete', async (t) =>
 
   t.equal((await app.inject({ method: 'POST', url: '/keys', payload: { name: 'alice' } })).statusCode, 409, 'names are unique')
   const bad = await app.inject({ method: 'POST', url: '/keys', payload: { name: 'bad', public_key: 'ssh-rsa nonsense' } })
-  t.equal(bad.statusCode, 400)
+  t.equal(bad.statusCode, 422, 'well-formed by the schema, but no key of its type')
   t.equal(json(bad.body).errors[0].pointer, '/body/public_key')
+  t.equal((await app.inject({ method: 'POST', url: '/keys', payload: { name: 'bad', public_key: 'not a key' } })).statusCode, 400, 'not even of the form')
 
   const id = json(registered.body).id
   t.equal((await app.inject({ method: 'DELETE', url: `/keys/${id}` })).statusCode, 204)

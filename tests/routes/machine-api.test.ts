@@ -7,12 +7,12 @@ t.test('machine API: details with every field of the document', async (t) => {
   const machine = await createMachine(app, backend, await addKey(app), { name: 'gate-1', kind: 'mimir' })
 
   const details = await waitForState(app, machine.id, 'active')
-  t.same(Object.keys(details).sort(), ['adminPassword', 'currency', 'hourlyPrice', 'id', 'kind', 'lastTransition', 'name', 'publicUrl', 'state'])
+  t.same(Object.keys(details).sort(), ['adminPassword', 'currency', 'hourlyPrice', 'id', 'kind', 'lastTransition', 'launchTime', 'name', 'publicUrl', 'state'])
   t.match(details, { id: machine.id, name: 'gate-1', state: 'active', hourlyPrice: 0.015, currency: 'USD', kind: 'mimir', publicUrl: /^https:\/\//, adminPassword: /^[A-Za-z0-9]{20}$/ })
   t.ok(Date.parse(details.lastTransition) > 0)
 
   const xml = await app.inject({ method: 'GET', url: `/api/machine/${machine.id}`, headers: { accept: 'application/xml' } })
-  t.match(xml.body, new RegExp(`<machine><id>${machine.id}</id><name>gate-1</name><state>active</state><hourlyPrice>0.015</hourlyPrice><currency>USD</currency><lastTransition>[^<]+</lastTransition><publicUrl>https://[^<]+</publicUrl><kind>mimir</kind><adminPassword>${details.adminPassword}</adminPassword></machine>$`))
+  t.match(xml.body, new RegExp(`<machine><id>${machine.id}</id><name>gate-1</name><state>active</state><hourlyPrice>0.015</hourlyPrice><currency>USD</currency><lastTransition>[^<]+</lastTransition><publicUrl>https://[^<]+</publicUrl><launchTime>[^<]+</launchTime><kind>mimir</kind><adminPassword>${details.adminPassword}</adminPassword></machine>$`))
 
   const stop = await app.inject({ method: 'POST', url: `/api/machine/${machine.id}/control`, payload: { action: 'stop' } })
   t.equal(stop.statusCode, 204)

@@ -2,7 +2,9 @@ import t from 'tap'
 import { Type } from '@sinclair/typebox'
 import { toXml } from '../../src/xml/encode.ts'
 import { createXmlReader, XmlBodyError } from '../../src/xml/decode.ts'
-import { MachineCreateBody, MistMachine } from '../../src/schemas/mist-machine.ts'
+import { MistMachine } from '../../src/schemas/mist-machine.ts'
+import { machineCreateBody } from '../../src/schemas/provider-bodies.ts'
+import { DockerMachineFields } from '../../src/schemas/docker-fields.ts'
 import { GateMachineList } from '../../src/schemas/gate-machine.ts'
 
 const read = createXmlReader({ maxDepth: 16 })
@@ -30,6 +32,7 @@ t.test('a machine round-trips through XML, maps and untyped values included', as
 })
 
 t.test('docker maps with keys that are not XML names round-trip into the body schema', async (t) => {
+  const MachineCreateBody = machineCreateBody([['docker', { title: 'docker', machineKind: 'container', credentials: {}, settings: {}, machineFields: DockerMachineFields, connect: () => { throw new Error('schemas only') } }]])
   const create = {
     name: 'c', image: 'img', location: 'l', size: 'default', docker_command: '/bin/bash',
     docker_env: { SOMEVAR: 'True' },

@@ -21,19 +21,3 @@ export function readSandboxSettings (settings: Record<string, unknown>): Sandbox
     faults: (settings.faults ?? {}) as SandboxSettings['faults']
   }
 }
-
-export function validateSandboxSettings (settings: Record<string, unknown>): string[] {
-  const problems: string[] = []
-  const faults = settings.faults
-  if (faults !== undefined) {
-    if (typeof faults !== 'object' || faults === null || Array.isArray(faults)) return ['faults must be an object']
-    for (const [operation, fault] of Object.entries(faults)) {
-      if (!(SANDBOX_OPERATIONS as readonly string[]).includes(operation)) {
-        problems.push(`faults: unknown operation "${operation}" (one of ${SANDBOX_OPERATIONS.join(', ')})`)
-      } else if (!(SANDBOX_FAULTS as readonly unknown[]).includes(fault)) {
-        problems.push(`faults.${operation}: unknown fault (one of ${SANDBOX_FAULTS.join(', ')})`)
-      }
-    }
-  }
-  return problems
-}

@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { request as httpRequest } from 'node:http'
+import { createTestDatabase, TEST_ADMIN_TOKEN, TEST_SECRET_KEY } from './helper.ts'
+
+interface Teardown { teardown(fn: () => unknown): void }
+
+export interface StartedServer {
+  base: string
+  port: number
+  logs(): string
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>
+}
+
+/** The real entry point (src/server.ts) as a process on its own database and a free port. */
+export async function startServer (t: Teardown, env: Record<string, string> = {}): Promise<StartedServer> {
+  const database = await createTestDatabase()
+  t.teardown(() => database.drop())
+  const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { ...process.env, DATABASE_URL: database.url, STRATUS_SECRET_KEY: TEST_SECRET_KEY, STRATUS_ADMIN_TOKEN: TEST_ADMIN_TOKEN, PORT: '0', LOG_LEVEL: 'info', POLL_INTERVAL_MS: '20', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let logs = ''
+  server.stdout.on('data', (chunk) => { logs += chunk })
+  server.stderr.on('data', (chunk) => { logs += chunk })
+  t.teardown(() => { if (server.exitCode === null) server.kill('SIGKILL') })
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs}`)), 30_000)
+    server.stdout.on('data', () => {
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(logs)
+      if (match !== null) { clearTimeout(timer); resolve(match[1]!) }
+    })
+  })
+  return {
+    base,
+    port: Number(new URL(base).port),
+    logs: () => logs,
+    stop: async () => {
+      server.kill('SIGTERM')
+      const [code] = await once(server, 'exit')
+      return code as number | null
+    }
+  }
+}
+
+export interface RawAnswer { status: number, headers: Record<string, string | string[] | undefined>, body: string }
+
+/**
+ * One request with exactly the headers given, in the order given, and no others (fetch would add
+ * its own): how a test replays what a real client sends, byte for byte.
+ */
+export function rawRequest (url: string, method: string, headers: Array<[string, string]>, body?: string): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url)
+    const req = httpRequest({ host: target.hostname, port: target.port, path: target.pathname + target.search, method, headers: headers.flat(), setHost: false }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => { text += chunk })
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }))
+    })
+    req.on('error', reject)
+    if (body !== undefined) req.write(body)
+    req.end()
+  })
+}
