@@ -12,6 +12,7 @@ import secrets, { secretKeyCheck } from './plugins/secrets.ts'
 import auth from './plugins/auth.ts'
 import rateLimiting from './plugins/rate-limit.ts'
 import audit from './plugins/audit.ts'
+import auditRetention from './plugins/audit-retention.ts'
 import providers from './plugins/providers.ts'
 import machines from './plugins/machines.ts'
 import sandboxProvider from './providers/sandbox/index.ts'
@@ -106,12 +107,13 @@ async function registerPlugins (app: ReturnType<typeof createApp>, config: Confi
   for (const provider of options.providers ?? []) await app.register(provider)
 
   // 3. Who is asking: bearer tokens (first admin on a fresh server), then per-token rate limits,
-  //    then the audit log of every mutating request.
+  //    then the audit log of every mutating request (and its retention).
   await app.register(auth, {
     adminToken: config.adminToken, cacheMs: config.authCacheMs, failuresMax: config.authFailuresMax, failuresWindowMs: config.rateLimitWindowMs
   })
   await app.register(rateLimiting, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs })
   await app.register(audit)
+  await app.register(auditRetention, { retentionDays: config.auditRetentionDays, everyMs: config.auditPruneIntervalMs })
 
   // 4. Domain services: machine lifecycle, state watching, size prices.
   await app.register(machines, { pollIntervalMs: config.pollIntervalMs, sizeCacheTtlMs: config.sizeCacheTtlMs })

@@ -25,8 +25,10 @@ export interface Config {
   idleTimeoutMs: number
   /** How long an idle keep-alive connection is kept between requests (Node's keepAliveTimeout). */
   keepAliveTimeoutMs: number
-  /** Audit entries older than this many days are deleted in the background. */
+  /** Audit entries older than this many days are deleted in the background (0 keeps them). */
   auditRetentionDays: number
+  /** How often the audit log is pruned (the first pass comes at most 10 s after start). */
+  auditPruneIntervalMs: number
   /** Absolute base for links (machine API `url`s); absent means taken from each request. */
   publicBaseUrl: string | undefined
   /** The first admin's token on a server with no users; absent means generate and print one. */
@@ -65,6 +67,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     idleTimeoutMs: integer(env, 'IDLE_TIMEOUT_MS', 60_000),
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90),
+    auditPruneIntervalMs: integer(env, 'AUDIT_PRUNE_INTERVAL_MS', 3_600_000),
     publicBaseUrl: env.PUBLIC_BASE_URL === '' ? undefined : env.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     adminToken: env.STRATUS_ADMIN_TOKEN === '' ? undefined : env.STRATUS_ADMIN_TOKEN,
     authCacheMs: integer(env, 'AUTH_CACHE_MS', 5000),
