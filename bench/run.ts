@@ -42,12 +42,12 @@ async function seed (): Promise<void> {
   await db.end()
 }
 
-async function start (script: string): Promise<{ url: string, process: ChildProcess }> {
+async function start (script: string, extraEnv: Record<string, string> = {}): Promise<{ url: string, process: ChildProcess }> {
   // The server under test gets core 1 to itself (as far as PostgreSQL lets it); the load
   // generator runs on core 0 (npm run bench pins this process there), so neither steals the other's
   // CPU and the rounds vary less.
   const child = spawn('taskset', ['-c', '1', process.execPath, '--import', 'tsx', script], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, STRATUS_SECRET_KEY: SECRET_KEY.toString('base64'), POLL_INTERVAL_MS: '60000', RATE_LIMIT_MAX: '1000000000' },
+    env: { ...process.env, DATABASE_URL: databaseUrl, STRATUS_SECRET_KEY: SECRET_KEY.toString('base64'), POLL_INTERVAL_MS: '60000', RATE_LIMIT_MAX: '1000000000', ...extraEnv },
     stdio: ['ignore', 'pipe', 'inherit']
   })
   const url = await new Promise<string>((resolve, reject) => {
@@ -68,29 +68,84 @@ async function stop (child: ChildProcess): Promise<void> {
   await exited
 }
 
-interface Load { url: string, accept?: string, connections: number, seconds: number }
+interface Load {
+  url: string
+  accept?: string
+  connections: number
+  seconds: number
+  /** A body to send (POST); the answer must then be `status`. */
+  body?: { text: string, type: string, status: number }
+  /** Runs beside the load for as long as it lasts (an attacker); returns its stop function. */
+  beside?: () => () => Promise<void>
+}
 
-async function load ({ url, accept = 'application/json', connections, seconds }: Load): Promise<autocannon.Result> {
-  const result = await autocannon({ url, connections, duration: seconds, headers: { accept, authorization: `Bearer ${TOKEN}` } })
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`)
+async function load ({ url, accept = 'application/json', connections, seconds, body, beside }: Load): Promise<autocannon.Result> {
+  const headers: Record<string, string> = { accept, authorization: `Bearer ${TOKEN}` }
+  if (body !== undefined) headers['content-type'] = body.type
+  const stopBeside = beside?.()
+  const result = await autocannon({ url, connections, duration: seconds, headers, ...(body === undefined ? {} : { method: 'POST', body: body.text }) })
+  await stopBeside?.()
+  const expected = body?.status ?? 200
+  const answered = result.statusCodeStats?.[String(expected) as keyof typeof result.statusCodeStats]?.count ?? 0
+  if (result.errors > 0 || answered !== result.requests.total || result.requests.total === 0) {
+    throw new Error(`${url}: wanted only ${expected}, got ${JSON.stringify(result.statusCodeStats)}, ${result.errors} errors`)
+  }
   return result
 }
 
 await seed()
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 console.log(`seeded ${MACHINES} machines in ${DATABASE}; ${ROUNDS} interleaved rounds of ${DURATION}s per case ` +
-  '(10 connections for throughput, 1 for list latency); each figure is the median of its rounds\n')
+  '(10 connections for throughput, 1 for list latency and refusals, 4 for the control client); each figure is the median of its rounds\n')
 
-// Both servers run side by side (the idle one costs nothing) and the cases take turns, round
-// after round, so drift in the machine's speed falls on baseline and API alike.
+// The servers run side by side (an idle one costs nothing) and the cases take turns, round after
+// round, so drift in the machine's speed falls on baseline and API alike. Besides the API as it
+// ships (request logging off, as for the baseline), one server logs every request at info, and
+// one takes bodies up to 2 MiB, so that hostile bodies reach the parsers instead of a 413: the
+// worst case of an operator who raised BODY_LIMIT_BYTES.
 const bare = await start('bench/bare-server.ts')
 const api = await start('bench/stratus-server.ts')
+const logged = await start('bench/stratus-server.ts', { BENCH_LOG_LEVEL: 'info' })
+const open = await start('bench/stratus-server.ts', { BODY_LIMIT_BYTES: String(2 * 1024 * 1024) })
+
+// Hostile bodies for machine create: a 1 MB name, and 100,000 nested elements (arrays in JSON).
+const NAME = 'x'.repeat(1024 * 1024)
+const DEPTH = 100_000
+const hostile = {
+  nameXml: { type: 'application/xml', status: 400, text: `<machine><name>${NAME}</name><image>debian-12</image><size>sbx.small</size><location>sbx-eu-1</location></machine>` },
+  nameJson: { type: 'application/json', status: 400, text: JSON.stringify({ name: NAME, image: 'debian-12', size: 'sbx.small', location: 'sbx-eu-1' }) },
+  deepXml: { type: 'application/xml', status: 400, text: `<machine><name>deep</name><image>${'<a>'.repeat(DEPTH)}${'</a>'.repeat(DEPTH)}</image></machine>` },
+  deepJson: { type: 'application/json', status: 400, text: `{"name":"deep","image":${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}}` }
+}
+const createUrl = `${open.url}/backends/benchbackend/machines`
+// One client sends the XML bodies five times a second, in turn, while the control client measures.
+const attacker = () => {
+  let turn = 0
+  const inflight = new Set<Promise<unknown>>()
+  const timer = setInterval(() => {
+    const body = turn++ % 2 === 0 ? hostile.nameXml : hostile.deepXml
+    const sent = fetch(createUrl, { method: 'POST', body: body.text, headers: { 'content-type': body.type, authorization: `Bearer ${TOKEN}` } })
+      .then(async (answer) => { await answer.arrayBuffer(); if (answer.status !== body.status) throw new Error(`attack answered ${answer.status}`) })
+    inflight.add(sent)
+    void sent.finally(() => inflight.delete(sent))
+  }, 200)
+  return async () => { clearInterval(timer); await Promise.all(inflight) }
+}
+const control = { url: `${open.url}/api/machine/5000`, connections: 4, seconds: DURATION }
+
 const cases = {
   bareOne: { url: `${bare.url}/machine/5000`, connections: 10, seconds: DURATION },
   oneJson: { url: `${api.url}/api/machine/5000`, connections: 10, seconds: DURATION },
+  oneJsonLogged: { url: `${logged.url}/api/machine/5000`, connections: 10, seconds: DURATION },
   oneXml: { url: `${api.url}/api/machine/5000`, accept: 'application/xml', connections: 10, seconds: DURATION },
   bareList: { url: `${bare.url}/machines`, connections: 1, seconds: DURATION },
-  list: { url: `${api.url}/api/machine`, connections: 1, seconds: DURATION }
+  list: { url: `${api.url}/api/machine`, connections: 1, seconds: DURATION },
+  refuseNameXml: { url: createUrl, body: hostile.nameXml, connections: 1, seconds: DURATION },
+  refuseNameJson: { url: createUrl, body: hostile.nameJson, connections: 1, seconds: DURATION },
+  refuseDeepXml: { url: createUrl, body: hostile.deepXml, connections: 1, seconds: DURATION },
+  refuseDeepJson: { url: createUrl, body: hostile.deepJson, connections: 1, seconds: DURATION },
+  controlAtRest: control,
+  controlAttacked: { ...control, beside: attacker }
 } satisfies Record<string, Load>
 type Case = keyof typeof cases
 const runs = Object.fromEntries(Object.keys(cases).map((name) => [name, [] as autocannon.Result[]])) as Record<Case, autocannon.Result[]>
@@ -104,25 +159,32 @@ for (let round = 0; round < ROUNDS; round++) {
     runs[name].push(await load(options))
   }
 }
-await stop(bare.process)
-await stop(api.process)
+for (const server of [bare, api, logged, open]) await stop(server.process)
 
 const median = (values: number[]) => { const sorted = [...values].sort((a, b) => a - b); return sorted[Math.floor(sorted.length / 2)]! }
 const rps = (name: Case) => median(runs[name].map((r) => r.requests.average))
 const p50 = (name: Case) => median(runs[name].map((r) => r.latency.p50))
+const p99 = (name: Case) => median(runs[name].map((r) => r.latency.p99))
 const mean = (name: Case) => median(runs[name].map((r) => r.latency.average))
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
 const labels: Record<Case, string> = {
   bareOne: 'bare Fastify + pg, single row (JSON)',
   oneJson: 'GET /api/machine/{id} (JSON)',
+  oneJsonLogged: 'the same, access log at info',
   oneXml: 'GET /api/machine/{id} (XML)',
   bareList: `bare Fastify + pg, same ${fmt(MACHINES * 0.98)} rows`,
-  list: 'GET /api/machine (same rows)'
+  list: 'GET /api/machine (same rows)',
+  refuseNameXml: 'refuse a 1 MB name (XML)',
+  refuseNameJson: 'refuse a 1 MB name (JSON)',
+  refuseDeepXml: `refuse ${fmt(DEPTH)}-deep nesting (XML)`,
+  refuseDeepJson: `refuse ${fmt(DEPTH)}-deep nesting (JSON)`,
+  controlAtRest: 'control client, at rest (4 connections)',
+  controlAttacked: 'control client, XML attack 5/s beside it'
 }
 for (const name of Object.keys(cases) as Case[]) {
-  const each = runs[name].map((r) => fmt(r.requests.average, name.endsWith('ist') ? 1 : 0)).join(' / ')
-  console.log(`${labels[name].padEnd(42)} ${`${fmt(rps(name), 1)} req/s`.padStart(16)}  p50 ${p50(name)} ms, mean ${fmt(mean(name), 2)} ms  (rounds: ${each})`)
+  const each = runs[name].map((r) => fmt(r.requests.average, rps(name) < 100 ? 1 : 0)).join(' / ')
+  console.log(`${labels[name].padEnd(42)} ${`${fmt(rps(name), 1)} req/s`.padStart(16)}  p50 ${p50(name)} ms, p99 ${p99(name)} ms, mean ${fmt(mean(name), 2)} ms  (rounds: ${each})`)
 }
 
 const ratios = [
@@ -130,10 +192,73 @@ const ratios = [
   { name: 'detail XML throughput / JSON', value: rps('oneXml') / rps('oneJson'), target: '>= 0.8', ok: (v: number) => v >= 0.8 },
   { name: 'list median latency / bare', value: p50('list') / p50('bareList'), target: '<= 2', ok: (v: number) => v <= 2 },
   // autocannon's median has millisecond resolution; the mean shows what it rounds away.
-  { name: 'list mean latency / bare (context)', value: mean('list') / mean('bareList'), target: '<= 2', ok: (v: number) => v <= 2 }
+  { name: 'list mean latency / bare (context)', value: mean('list') / mean('bareList'), target: '<= 2', ok: (v: number) => v <= 2 },
+  // One connection each, so the mean latency is the time to refuse one body.
+  { name: 'refuse 1 MB name: XML / JSON', value: mean('refuseNameXml') / mean('refuseNameJson'), target: '<= 2', ok: (v: number) => v <= 2 },
+  { name: 'refuse deep nesting: XML / JSON', value: mean('refuseDeepXml') / mean('refuseDeepJson'), target: '<= 2', ok: (v: number) => v <= 2 },
+  { name: 'control p99 under XML attack / at rest', value: p99('controlAttacked') / p99('controlAtRest'), target: '<= 2', ok: (v: number) => v <= 2 },
+  { name: 'detail throughput, access log info / warn', value: rps('oneJsonLogged') / rps('oneJson'), target: '>= 0.85', ok: (v: number) => v >= 0.85 }
 ]
 console.log('')
 for (const ratio of ratios) console.log(`${ratio.name.padEnd(42)} ${fmt(ratio.value, 2).padStart(6)}  (target ${ratio.target}) ${ratio.ok(ratio.value) ? 'met' : 'MISSED'}`)
+
+// Growth: what each action adds to the database (rows, table and index bytes), for sizing it
+// (README, "Sizing the database"). Machines are created, stopped and started through the API on a
+// server that watches them settle, and the tables are measured before and after.
+const GROWTH_MACHINES = 200
+async function measureGrowth (): Promise<void> {
+  const server = await start('bench/stratus-server.ts', { POLL_INTERVAL_MS: '20' })
+  const db = new pg.Client({ connectionString: databaseUrl })
+  await db.connect()
+  const call = async (method: string, path: string, body?: unknown): Promise<any> => {
+    const answer = await fetch(`${server.url}${path}`, {
+      method, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) })
+    })
+    if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${await answer.text()}`)
+    return answer.status === 204 ? undefined : answer.json()
+  }
+  const TABLES = ['audit_entries', 'transitions']
+  const measure = async () => Object.fromEntries(await Promise.all(TABLES.map(async (table) => {
+    await db.query(`VACUUM ANALYZE ${table}`)
+    const { rows: [row] } = await db.query(`SELECT pg_total_relation_size('${table}')::bigint AS bytes, (SELECT count(*) FROM ${table})::bigint AS rows`)
+    return [table, { bytes: Number(row.bytes), rows: Number(row.rows) }]
+  })))
+  const settled = async (backend: string, state: string) => {
+    for (let i = 0; i < 3000; i++) {
+      const { rows: [row] } = await db.query('SELECT count(*) FILTER (WHERE state::text <> $2)::int AS moving FROM machines WHERE backend_id = $1', [backend, state])
+      if (row.moving === 0) return
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    throw new Error(`machines of ${backend} did not all reach ${state}`)
+  }
+
+  const backend = (await call('POST', '/backends', { title: 'growth', provider: 'sandbox', api_key: 'growth', boot_delay_ms: 0, stop_delay_ms: 0 })).id
+  const key = (await call('POST', '/keys', { name: 'growth' })).id
+  const before = await measure()
+  const ids: number[] = []
+  for (let i = 0; i < GROWTH_MACHINES; i++) {
+    ids.push((await call('POST', `/backends/${backend}/machines`, { name: `growth-${i}`, key, image: 'debian-12', size: 'sbx.small', location: 'sbx-eu-1' })).machine_api_id)
+  }
+  await settled(backend, 'running')
+  for (const id of ids) await call('POST', `/api/machine/${id}/control`, { action: 'stop' })
+  await settled(backend, 'stopped')
+  for (const id of ids) await call('POST', `/api/machine/${id}/control`, { action: 'start' })
+  await settled(backend, 'running')
+  const after = await measure()
+  await db.end()
+  await stop(server.process)
+
+  const actions = GROWTH_MACHINES * 3
+  console.log(`\ngrowth over ${fmt(actions)} actions (${GROWTH_MACHINES} creates, stops and starts, each watched until settled):`)
+  let total = 0
+  for (const table of TABLES) {
+    const bytes = after[table].bytes - before[table].bytes
+    total += bytes
+    console.log(`  ${table.padEnd(14)} ${fmt((after[table].rows - before[table].rows) / actions, 2)} rows and ${fmt(bytes / actions)} bytes per action (table and indexes)`)
+  }
+  console.log(`  ${'together'.padEnd(14)} ${fmt(total / actions)} bytes per action; ${fmt(total / actions * 1_000_000 / 1024 ** 3, 2)} GiB per million actions`)
+}
+await measureGrowth()
 
 const admin = new pg.Client({ connectionString: ADMIN_URL })
 await admin.connect()

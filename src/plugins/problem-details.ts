@@ -79,6 +79,7 @@ export function problemBody (problem: Problem, instance: string): Record<string,
  */
 export function sendProblem (request: FastifyRequest, reply: FastifyReply, problem: Problem): FastifyReply {
   const body = problemBody(problem, request.url.split('?')[0]!)
+  reply.problem = problem
   reply.code(problem.status).headers(API_HEADERS).header('vary', 'Accept').headers(problem.headers)
   const xml = request.routeOptions.config?.negotiate === false ? formatFor(request.headers.accept) === 'xml' : request.format === 'xml'
   if (xml) {
@@ -120,7 +121,15 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as 
 /** The router's maxParamLength (src/app.ts): no id is longer. */
 export const MAX_SEGMENT = 256
 
+declare module 'fastify' {
+  interface FastifyReply {
+    /** The problem this reply answers with, for the access log's line. */
+    problem: Problem | null
+  }
+}
+
 export default fp(async function problemDetails (app) {
+  app.decorateReply('problem', null)
   // Every route's path, by method, so a request for a known path with an unknown method is told
   // which methods there are (405 with Allow) instead of "no such resource".
   const paths = FindMyWay({ maxParamLength: 10_000 })
@@ -134,8 +143,12 @@ export default fp(async function problemDetails (app) {
 
   app.setErrorHandler(function handleError (error: FastifyError, request, reply) {
     const problem = toProblem(error)
+    // Refusals are told by the access log's one line per request (plugins/access-log.ts).
     if (problem.status >= 500 && !(error instanceof ProviderError)) request.log.error({ err: error }, 'request failed')
-    else request.log.info({ problem: problem.type, detail: problem.message }, 'answered with a problem')
+    // Fastify closes the connection after a body parser's error in case part of the body is still
+    // unread; these parsers read the body whole first, so a refused body leaves nothing behind and
+    // the client keeps its connection (reconnecting cost more than refusing, bench "refuse ...").
+    if (request.raw.complete) reply.removeHeader('connection')
     return sendProblem(request, reply, problem)
   })
 

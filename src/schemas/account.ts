@@ -37,7 +37,7 @@ export const TokenCreated = Type.Object({
 
 export const TokenCreateBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 100, pattern: ONE_LINE_PATTERN }),
-  expires_at: Type.Optional(Type.String({ format: 'date-time', description: 'When the token stops working; must be in the future (else 422); omit for no expiry' }))
+  expires_at: Type.Optional(Type.String({ format: 'date-time', maxLength: 64, description: 'When the token stops working; must be in the future (else 422); omit for no expiry' }))
 }, { title: 'TokenCreate', additionalProperties: false, xml: { name: 'token' } })
 
 export const TokenParams = Type.Object({ token_id: ShortId })

@@ -33,21 +33,33 @@ function decodeEntities (text: string): string {
   return decoded
 }
 
+// No number or boolean worth reading is longer; nor is the whitespace between elements, within reason.
+const SCALAR_TEXT = 256
+
+/** How long a text this one schema node takes: its maxLength, longest enum or const value. */
+function textBound (node: JsonSchema): number {
+  if (typeof node.maxLength === 'number') return node.maxLength
+  if (Array.isArray(node.enum)) return Math.max(0, ...node.enum.map((value) => String(value).length))
+  if (node.const !== undefined) return String(node.const).length
+  return node.type === 'string' ? Infinity : SCALAR_TEXT
+}
+
 /**
- * The longest text any field of the schema takes (its largest maxLength), so a longer text is
- * refused by the scan before parsing; unbounded when some string field has no maxLength.
+ * The longest text any field of the schema takes (its largest maxLength, or enum value), so a
+ * longer text is refused by the scan before parsing; unbounded when some string field has no
+ * bound (tests/plugins/hostile-input.test.ts keeps every body schema bounded).
  */
-function longestText (schema: JsonSchema | undefined): number {
-  let longest = 0
+export function longestText (schema: JsonSchema | undefined): number {
+  let longest = SCALAR_TEXT
   const visit = (node: unknown): void => {
     if (node === null || typeof node !== 'object') return
     if (Array.isArray(node)) { node.forEach(visit); return }
     const object = node as JsonSchema
-    if (object.type === 'string') longest = Math.max(longest, typeof object.maxLength === 'number' ? object.maxLength : Infinity)
+    if (['string', 'number', 'integer', 'boolean'].includes(object.type as string)) longest = Math.max(longest, textBound(object))
     for (const value of Object.values(object)) visit(value)
   }
   visit(schema)
-  return longest === 0 ? Infinity : longest
+  return longest
 }
 const longestTextOf = new WeakMap<JsonSchema, number>()
 

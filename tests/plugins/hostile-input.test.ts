@@ -102,3 +102,23 @@ t.test('security headers on the docs pages and on API answers', async (t) => {
   const unauthorized = await app.inject({ method: 'GET', url: '/api/machine', headers: { authorization: '' } })
   t.equal(unauthorized.headers['x-content-type-options'], 'nosniff', 'problems too')
 })
+
+t.test('on every route that takes a body, an XML text longer than any field is refused before parsing', async (t) => {
+  // The scan bounds a text by the route's longest field; one string without maxLength anywhere in
+  // a body schema would make that bound infinite and let a huge text reach the parser.
+  const app = await buildTestApp(t)
+  const document = app.swagger() as unknown as { paths: Record<string, Record<string, { operationId: string, requestBody?: unknown }>> }
+  let routes = 0
+  for (const [path, operations] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      if (operation.requestBody === undefined) continue
+      routes++
+      const limit = operation.operationId === 'createMachine' ? 131_072 : 32_768
+      const payload = `<body><field>${'a'.repeat(limit - 100)}</field></body>`
+      const res = await app.inject({ method: method.toUpperCase(), url: path.replace(/\{[^}]+\}/g, 'x1'), headers: { 'content-type': 'application/xml' }, payload })
+      t.equal(res.statusCode, 400, `${method.toUpperCase()} ${path}`)
+      t.match(json(res.body).detail, /longer than \d+ characters/, `${operation.operationId}: refused by the scan`)
+    }
+  }
+  t.ok(routes >= 13, `${routes} routes take a body`)
+})
