@@ -28,7 +28,11 @@ export async function verifySecretKey (db: PrismaClient, box: SecretBox): Promis
   }
   const existing = await db.backend.findFirst({ select: { credentials: true } })
   if (existing !== null && !opens(box, existing.credentials)) throw new WrongSecretKeyError()
-  await db.setting.create({ data: { key: CHECK_KEY, value: box.seal(CHECK_TEXT) } })
+  // Two servers starting at once on an empty database both get here: the first check value
+  // written wins, and each server verifies its key against that one.
+  await db.$executeRaw`INSERT INTO settings (key, value, updated_at) VALUES (${CHECK_KEY}, ${box.seal(CHECK_TEXT)}, now()) ON CONFLICT (key) DO NOTHING`
+  const written = await db.setting.findUniqueOrThrow({ where: { key: CHECK_KEY } })
+  if (!opens(box, written.value)) throw new WrongSecretKeyError()
 }
 
 /** Re-seals every secret at rest with a new key, in one transaction. */

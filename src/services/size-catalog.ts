@@ -33,9 +33,16 @@ export class SizeCatalog {
         diskGb: size.diskGb, hourlyPrice: price.amount, currency: price.currency, fetchedAt
       }
     })
+    // An upsert, not delete-and-insert: concurrent refreshes (two first creates on a fresh
+    // backend, or on two servers when the cache expires) both succeed, and readers never see
+    // an empty catalog.
     await this.db.$transaction([
-      this.db.size.deleteMany({ where: { backendId: backend.id } }),
-      this.db.size.createMany({ data: rows })
+      ...rows.map((row) => this.db.size.upsert({
+        where: { backendId_sizeId: { backendId: row.backendId, sizeId: row.sizeId } },
+        create: row,
+        update: row
+      })),
+      this.db.size.deleteMany({ where: { backendId: backend.id, sizeId: { notIn: rows.map((row) => row.sizeId) } } })
     ])
     return this.db.size.findMany({ where: { backendId: backend.id }, orderBy: { sizeId: 'asc' } })
   }
