@@ -9,11 +9,14 @@ import openapi from './plugins/swagger.ts'
 import securityHeaders from './plugins/security-headers.ts'
 import database from './plugins/database.ts'
 import secrets, { secretKeyCheck } from './plugins/secrets.ts'
+import redis from './plugins/redis.ts'
 import auth from './plugins/auth.ts'
 import rateLimiting from './plugins/rate-limit.ts'
 import audit from './plugins/audit.ts'
 import auditRetention from './plugins/audit-retention.ts'
 import providers from './plugins/providers.ts'
+import jobs from './plugins/jobs.ts'
+import lifecycle from './plugins/lifecycle.ts'
 import machines from './plugins/machines.ts'
 import sandboxProvider from './providers/sandbox/index.ts'
 import health from './routes/health.ts'
@@ -82,6 +85,9 @@ function createApp (config: Config, options: BuildOptions) {
     connectionTimeout: config.idleTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     http: { requestTimeout: config.requestTimeoutMs, headersTimeout, keepAliveTimeout: config.keepAliveTimeoutMs, connectionsCheckingInterval: checkEveryMs },
+    // While closing, requests still on open connections are answered as usual (Fastify's own
+    // raw 503 would bypass the problem path); /ready has said 503 since SIGTERM.
+    return503OnClosing: false,
     // Answers Fastify and Node make before any route is found are problem documents too.
     frameworkErrors: sendFrameworkProblem,
     clientErrorHandler: answerClientError
@@ -106,8 +112,10 @@ async function registerPlugins (app: ReturnType<typeof createApp>, config: Confi
   await app.register(sandboxProvider)
   for (const provider of options.providers ?? []) await app.register(provider)
 
-  // 3. Who is asking: bearer tokens (first admin on a fresh server), then per-token rate limits,
+  // 3. Who is asking: bearer tokens (first admin on a fresh server), then per-token rate limits
+  //    (counted in Redis when REDIS_URL is set, so that servers count together),
   //    then the audit log of every mutating request (and its retention).
+  await app.register(redis, { url: config.redisUrl })
   await app.register(auth, {
     adminToken: config.adminToken, cacheMs: config.authCacheMs, failuresMax: config.authFailuresMax, failuresWindowMs: config.rateLimitWindowMs
   })
@@ -115,11 +123,23 @@ async function registerPlugins (app: ReturnType<typeof createApp>, config: Confi
   await app.register(audit)
   await app.register(auditRetention, { retentionDays: config.auditRetentionDays, everyMs: config.auditPruneIntervalMs })
 
-  // 4. Domain services: machine lifecycle, state watching, size prices.
-  await app.register(machines, { pollIntervalMs: config.pollIntervalMs, sizeCacheTtlMs: config.sizeCacheTtlMs })
+  // 4. Domain services: the job engine, machine lifecycle, watching and syncing (as jobs), size prices.
+  const worker = config.role !== 'api'
+  await app.register(lifecycle)
+  await app.register(jobs, { supervise: worker, pollIntervalMs: config.jobPollIntervalMs, maintenanceIntervalMs: config.jobMaintenanceIntervalMs })
+  await app.register(machines, {
+    worker,
+    pollIntervalMs: config.pollIntervalMs,
+    watchLeaseMs: config.watchLeaseMs,
+    watchConcurrency: config.watchConcurrency,
+    syncIntervalMs: config.syncIntervalMs,
+    createRecoveryMs: config.createRecoveryMs,
+    sizeCacheTtlMs: config.sizeCacheTtlMs
+  })
 
-  // 5. Routes.
-  await app.register(health)
+  // 5. Routes: a worker answers only /health and /ready, for its orchestrator.
+  await app.register(health, { worker })
+  if (config.role === 'worker') return
   await app.register(problemTypes)
   await app.register(accounts)
   await app.register(auditLog)

@@ -25,6 +25,24 @@ export interface Config {
   idleTimeoutMs: number
   /** How long an idle keep-alive connection is kept between requests (Node's keepAliveTimeout). */
   keepAliveTimeoutMs: number
+  /** Redis for rate-limit counters shared by all servers; absent means each server counts alone. */
+  redisUrl: string | undefined
+  /** all: answers HTTP and runs jobs; api: HTTP only; worker: jobs only (and /health, /ready). */
+  role: Role
+  /** How long one watch job lists a backend before handing over to a fresh job. */
+  watchLeaseMs: number
+  /** How many backends one worker watches at once. */
+  watchConcurrency: number
+  /** How often every backend is synced with its provider, across all servers (0: never). */
+  syncIntervalMs: number
+  /** How often a worker looks for new jobs when nothing woke it. */
+  jobPollIntervalMs: number
+  /** How often a worker expires jobs of servers that died and retries them. */
+  jobMaintenanceIntervalMs: number
+  /** A create not recorded within this long was cut off by a crash: adopt the cloud's machine or fail it. */
+  createRecoveryMs: number
+  /** After SIGTERM: /ready answers 503 this long before the server stops taking requests. */
+  shutdownDrainMs: number
   /** Audit entries older than this many days are deleted in the background (0 keeps them). */
   auditRetentionDays: number
   /** How often the audit log is pruned (the first pass comes at most 10 s after start). */
@@ -40,6 +58,15 @@ export interface Config {
   rateLimitWindowMs: number
   /** Failed authentications allowed per client address in each rate-limit window. */
   authFailuresMax: number
+}
+
+export const ROLES = ['all', 'api', 'worker'] as const
+export type Role = (typeof ROLES)[number]
+
+const role = (raw: string | undefined): Role => {
+  if (raw === undefined || raw === '') return 'all'
+  if (!(ROLES as readonly string[]).includes(raw)) throw new Error(`STRATUS_ROLE must be one of ${ROLES.join(', ')}, got "${raw}"`)
+  return raw as Role
 }
 
 const integer = (env: NodeJS.ProcessEnv, name: string, fallback: number): number => {
@@ -66,6 +93,15 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     headersTimeoutMs: integer(env, 'HEADERS_TIMEOUT_MS', 10_000),
     idleTimeoutMs: integer(env, 'IDLE_TIMEOUT_MS', 60_000),
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000),
+    redisUrl: env.REDIS_URL === '' ? undefined : env.REDIS_URL,
+    role: role(env.STRATUS_ROLE),
+    watchLeaseMs: integer(env, 'WATCH_LEASE_MS', 10_000),
+    watchConcurrency: Math.max(1, integer(env, 'WATCH_CONCURRENCY', 16)),
+    syncIntervalMs: integer(env, 'SYNC_INTERVAL_MS', 60_000),
+    jobPollIntervalMs: Math.max(500, integer(env, 'JOB_POLL_INTERVAL_MS', 1000)),
+    jobMaintenanceIntervalMs: Math.max(1000, integer(env, 'JOB_MAINTENANCE_INTERVAL_MS', 5000)),
+    createRecoveryMs: integer(env, 'CREATE_RECOVERY_MS', 120_000),
+    shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 5000),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90),
     auditPruneIntervalMs: integer(env, 'AUDIT_PRUNE_INTERVAL_MS', 3_600_000),
     publicBaseUrl: env.PUBLIC_BASE_URL === '' ? undefined : env.PUBLIC_BASE_URL?.replace(/\/+$/, ''),

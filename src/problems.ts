@@ -26,6 +26,7 @@ export const PROBLEM_TYPES = {
   'provider-credentials-rejected': { status: 502, title: 'The cloud provider rejected the backend credentials' },
   'provider-unavailable': { status: 503, title: 'The cloud provider is unavailable or throttling' },
   'provider-timeout': { status: 504, title: 'The cloud provider did not answer in time' },
+  'not-ready': { status: 503, title: 'The server is not ready for traffic' },
   'internal-error': { status: 500, title: 'Internal server error' }
 } as const satisfies Record<string, { status: number, title: string }>
 

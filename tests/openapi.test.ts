@@ -39,7 +39,7 @@ t.test('the OpenAPI document: committed, valid, both media types, every status',
   t.same(served.components.securitySchemes.bearerAuth, { type: 'http', scheme: 'bearer', description: String(served.components.securitySchemes.bearerAuth.description) })
   t.same(served.security, [{ bearerAuth: [] }, { basicAuth: [] }], 'bearer tokens by default, or Basic with the token as password')
   t.same(served.components.securitySchemes.basicAuth.scheme, 'basic')
-  const PUBLIC = new Set(['GET /health', 'GET /problems/{name}'])
+  const PUBLIC = new Set(['GET /health', 'GET /ready', 'GET /problems/{name}'])
   const ADMIN = new Set(['GET /api/users', 'POST /api/users', 'POST /api/users/{user_id}/tokens', 'GET /api/audit'])
   for (const [path, operations] of Object.entries<any>(served.paths)) {
     for (const [method, operation] of Object.entries<any>(operations)) {

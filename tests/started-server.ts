@@ -11,14 +11,25 @@ export interface StartedServer {
   logs(): string
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>
+  /** SIGKILL: the server dies mid-work, as in a crash. */
+  kill(): Promise<void>
 }
 
-/** The real entry point (src/server.ts) as a process on its own database and a free port. */
+/**
+ * The real entry point (src/server.ts) as a process on a free port, on a database of its own
+ * unless env gives DATABASE_URL (several servers sharing one).
+ */
 export async function startServer (t: Teardown, env: Record<string, string> = {}): Promise<StartedServer> {
-  const database = await createTestDatabase()
-  t.teardown(() => database.drop())
+  let databaseUrl = env.DATABASE_URL
+  if (databaseUrl === undefined) {
+    const database = await createTestDatabase()
+    t.teardown(() => database.drop())
+    databaseUrl = database.url
+  }
   const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, DATABASE_URL: database.url, STRATUS_SECRET_KEY: TEST_SECRET_KEY, STRATUS_ADMIN_TOKEN: TEST_ADMIN_TOKEN, PORT: '0', LOG_LEVEL: 'info', POLL_INTERVAL_MS: '20', ...env },
+    env: {
+      ...process.env, DATABASE_URL: databaseUrl, STRATUS_SECRET_KEY: TEST_SECRET_KEY, STRATUS_ADMIN_TOKEN: TEST_ADMIN_TOKEN, PORT: '0', LOG_LEVEL: 'info', POLL_INTERVAL_MS: '20', SHUTDOWN_DRAIN_MS: '0', ...env
+    },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let logs = ''
@@ -37,9 +48,14 @@ export async function startServer (t: Teardown, env: Record<string, string> = {}
     port: Number(new URL(base).port),
     logs: () => logs,
     stop: async () => {
+      if (server.exitCode !== null || server.signalCode !== null) return server.exitCode
       server.kill('SIGTERM')
       const [code] = await once(server, 'exit')
       return code as number | null
+    },
+    kill: async () => {
+      server.kill('SIGKILL')
+      await once(server, 'exit')
     }
   }
 }

@@ -7,6 +7,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter'
 import { PrismaClient } from '../generated/prisma/client.ts'
 import type { Sql, Statement } from './sql.ts'
 import type { SqlRunner } from './sql-runner.ts'
+import type { JobStore } from '../services/job-engine.ts'
 
 /** An opened database: the Prisma client, a raw runner for migrations, and how to close both. */
 export interface Database {
@@ -16,6 +17,13 @@ export interface Database {
   sql: Sql
   /** Migrations: scripts and a session of their own. */
   runner: SqlRunner
+  /** Where the job engine keeps its jobs: the same database. */
+  jobStore: JobStore
+  /**
+   * Calls `handler` with the payload of every NOTIFY on `channel`, from any server on this
+   * database; `onLost` when notifications may have been missed (the connection dropped).
+   */
+  listen(channel: string, handler: (payload: string) => void, onLost: () => void): Promise<void>
   close(): Promise<void>
 }
 
@@ -27,6 +35,7 @@ async function openPostgres (url: string, onIdleError: (error: Error) => void): 
   pool.on('error', onIdleError)
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
   const client = new pg.Client({ connectionString: url })
+  client.on('error', onIdleError)
   await client.connect()
   const runner: SqlRunner = {
     exec: async (sql) => { await client.query(sql) },
@@ -37,12 +46,34 @@ async function openPostgres (url: string, onIdleError: (error: Error) => void): 
     query: async <T>(statement: Statement, values: unknown[]) =>
       (await pool.query({ name: statement.name, text: statement.text, values })).rows as T[]
   }
+  // LISTEN needs a session of its own, held open; it is opened again when it drops.
+  let listener: pg.Client | null = null
+  let closing = false
+  const listen = async (channel: string, handler: (payload: string) => void, onLost: () => void): Promise<void> => {
+    const client = new pg.Client({ connectionString: url })
+    client.on('notification', (message) => { if (message.channel === channel) handler(message.payload ?? '') })
+    client.on('error', (error) => {
+      onIdleError(error)
+      onLost()
+      if (closing) return
+      const retry = (): void => { listen(channel, handler, onLost).catch(() => setTimeout(retry, 1000).unref()) }
+      setTimeout(retry, 1000).unref()
+    })
+    await client.connect()
+    await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
+    listener = client
+  }
   return {
     kind: 'postgres',
     prisma,
     sql,
     runner,
+    // pg-boss gets a small pool of its own, so jobs never wait for a request's connection.
+    jobStore: { connectionString: url },
+    listen,
     close: async () => {
+      closing = true
+      await listener?.end().catch(() => {})
       await prisma.$disconnect()
       await runner.close()
       await pool.end()
@@ -68,6 +99,16 @@ async function openPglite (dataDir: string): Promise<Database> {
     prisma,
     sql,
     runner,
+    // pg-boss's migrations send several statements in one string, which only exec() takes.
+    jobStore: {
+      db: {
+        executeSql: async (text: string, values?: unknown[]) => values === undefined || values.length === 0
+          ? { rows: (await lite.exec(text)).at(-1)?.rows ?? [] }
+          : { rows: (await lite.query(text, values)).rows }
+      }
+    },
+    // One process holds the embedded database: PGlite delivers its own NOTIFYs in process.
+    listen: async (channel, handler) => { await lite.listen(channel, handler) },
     close: async () => {
       await prisma.$disconnect()
       await lite.close()

@@ -1,9 +1,9 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import { Problem } from '../problems.ts'
-import { Accounts } from '../services/accounts.ts'
+import { Accounts, TOKEN_REVOKED } from '../services/accounts.ts'
 import { TokenVerifier, type Principal } from '../services/token-verifier.ts'
-import { FailureThrottle } from '../services/failure-throttle.ts'
+import { MemoryFailureThrottle, RedisFailureThrottle } from '../services/failure-throttle.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -67,10 +67,15 @@ const challenge = (error?: string): Record<string, string> =>
 export default fp<{ adminToken: string | undefined, cacheMs: number, failuresMax: number, failuresWindowMs: number }>(async function auth (app, options) {
   const accounts = new Accounts(app.db)
   const verifier = new TokenVerifier(app.sql, options.cacheMs)
-  const failures = new FailureThrottle(options.failuresMax, options.failuresWindowMs)
+  const failures = app.redis === null
+    ? new MemoryFailureThrottle(options.failuresMax, options.failuresWindowMs)
+    : new RedisFailureThrottle(app.redis, options.failuresMax, options.failuresWindowMs)
   app.decorate('accounts', accounts)
   app.decorate('tokenVerifier', verifier)
   app.decorateRequest('user', null)
+
+  // A token revoked through any server is forgotten here at once; if the channel drops, nothing cached is trusted.
+  await app.notifications.listen(TOKEN_REVOKED, (tokenId) => verifier.forget(tokenId), () => verifier.forgetAll())
 
   const first = await accounts.bootstrap(options.adminToken)
   if (first.created) app.log.info('created the first administrator, "admin"')
@@ -89,12 +94,12 @@ export default fp<{ adminToken: string | undefined, cacheMs: number, failuresMax
       return
     }
     // A valid token always passes; only failures are throttled, so nobody can lock others out.
-    const wait = failures.blocked(request.ip)
+    const wait = await failures.blocked(request.ip)
     if (wait !== null) throw new Problem('rate-limited', `too many failed authentications from this address; retry in ${wait} s`, { headers: { 'retry-after': String(wait) } })
-    failures.fail(request.ip)
+    await failures.fail(request.ip)
     // The challenge stays Bearer: a Basic one would make browsers prompt on every API link.
     if (presented === null) throw new Problem('unauthorized', 'this request needs an "Authorization: Bearer <token>" header (or Basic with the token\'s id and the token)', { headers: challenge() })
     if ('malformed' in presented) throw new Problem('unauthorized', presented.malformed, { headers: challenge('invalid_request') })
     throw new Problem('unauthorized', 'the token is unknown, revoked or expired, or not the token of that id', { headers: challenge('invalid_token') })
   })
-}, { name: 'auth', dependencies: ['database', 'content-negotiation'] })
+}, { name: 'auth', dependencies: ['database', 'content-negotiation', 'redis'] })

@@ -1,14 +1,19 @@
 import fp from 'fastify-plugin'
 import type { PrismaClient } from '../generated/prisma/client.ts'
 import type { Sql } from '../db/sql.ts'
-import { openDatabase } from '../db/database.ts'
+import { openDatabase, type Database } from '../db/database.ts'
 import { migrate } from '../db/migrate.ts'
+import type { JobStore } from '../services/job-engine.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: PrismaClient
     /** Prepared SQL for hot reads (src/services/machine-reads.ts); Prisma for everything else. */
     sql: Sql
+    /** Where the job engine keeps jobs (src/plugins/jobs.ts). */
+    jobStore: JobStore
+    /** NOTIFYs from every server on this database (token revocations, src/plugins/auth.ts). */
+    notifications: { listen: Database['listen'] }
   }
 }
 
@@ -24,6 +29,8 @@ export default fp<{ databaseUrl: string | undefined, dataDir: string }>(async fu
   }
   app.decorate('db', database.prisma)
   app.decorate('sql', database.sql)
+  app.decorate<JobStore>('jobStore', database.jobStore)
+  app.decorate('notifications', { listen: database.listen })
   app.addHook('onClose', async () => database.close())
   app.log.info({ database: database.kind }, 'database ready')
 }, { name: 'database' })

@@ -12,6 +12,8 @@ export default fp<{ max: number, windowMs: number }>(async function rateLimiting
     global: true,
     max: options.max,
     timeWindow: options.windowMs,
+    // With REDIS_URL the counters are shared by every server; without it, each server counts alone.
+    ...(app.redis === null ? {} : { redis: app.redis, nameSpace: 'stratus:rate-limit:' }),
     keyGenerator: (request) => request.user === null ? `address:${request.ip}` : `token:${request.user.tokenId}`,
     errorResponseBuilder: (_request, context) => {
       const seconds = Math.max(1, Math.ceil(context.ttl / 1000))
@@ -20,4 +22,4 @@ export default fp<{ max: number, windowMs: number }>(async function rateLimiting
       })
     }
   })
-}, { name: 'rate-limit', dependencies: ['auth'] })
+}, { name: 'rate-limit', dependencies: ['auth', 'redis'] })

@@ -32,6 +32,11 @@ export interface ProviderMachine {
   privateIps: string[]
   publicUrl: string | null
   extra: Record<string, unknown>
+  /**
+   * The client token (our uuid) the machine was created with, where the cloud keeps one (EC2's
+   * ClientToken, a tag elsewhere): how a create interrupted by a crash is found and adopted.
+   */
+  clientToken?: string | null
 }
 
 export interface CreateMachineSpec {
@@ -59,6 +64,7 @@ export interface ProviderDriver {
   listSizes(): Promise<ProviderSize[]>
   listImages(): Promise<ProviderImage[]>
   listLocations(): Promise<ProviderLocation[]>
+  /** Every machine of the account, in as few calls as the cloud allows (one list per watch pass). */
   listMachines(): Promise<ProviderMachine[]>
   /** null when the cloud no longer knows the machine (it is gone). */
   getMachine(id: string): Promise<ProviderMachine | null>

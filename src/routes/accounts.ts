@@ -101,7 +101,8 @@ const accounts: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const revoked = await app.accounts.revokeToken(request.params.token_id, actor(request))
     if (revoked === null) throw notFound(`token ${request.params.token_id}`)
-    app.tokenVerifier.forgetAll()
+    // Forgotten here before the answer; every other server forgets it on the revocation's NOTIFY.
+    app.tokenVerifier.forget(revoked.id)
     return reply.code(204).send(null)
   })
 }

@@ -40,7 +40,7 @@ const backends: FastifyPluginAsyncTypebox = async (app) => {
   /** Enabling or disabling: a re-enabled backend's unsettled machines are watched again. */
   const setEnabled = async (backendId: string, enabled: boolean) => {
     const row = await app.db.backend.update({ where: { id: backendId }, data: { enabled } })
-    if (enabled) await app.watcher.recoverBackend(backendId)
+    if (enabled) await app.watcher.recover({ backendId })
     return row
   }
 
@@ -109,7 +109,7 @@ const backends: FastifyPluginAsyncTypebox = async (app) => {
       where: { id: backend.id },
       data: { title: title ?? newName, enabled, credentials: app.secrets.sealJson(credentials), settings: settings as object }
     })
-    if (enabled === true && !backend.enabled) await app.watcher.recoverBackend(backend.id)
+    if (enabled === true && !backend.enabled) await app.watcher.recover({ backendId: backend.id })
     // Sizes and prices may differ under other credentials or settings.
     await app.db.size.deleteMany({ where: { backendId: backend.id } })
     app.providers.forget(backend.id)

@@ -5,6 +5,9 @@ import { invalidFields, Problem } from '../problems.ts'
 
 export interface IssuedToken { token: string, record: ApiToken }
 
+/** The NOTIFY channel a revocation is announced on; the payload is the token's id. */
+export const TOKEN_REVOKED = 'stratus_token_revoked'
+
 const MALFORMED_TOKEN = 'a token must read stratus_ followed by 43 letters and digits'
 // pg_advisory_xact_lock key for the first start's bootstrap ("stratus1" as a number).
 const BOOTSTRAP_LOCK = 0x7374726174757331n
@@ -34,7 +37,12 @@ export class Accounts {
     const token = await this.db.apiToken.findFirst({ where: { id: tokenId, ...(actor.isAdmin ? {} : { userId: actor.id }) } })
     if (token === null) return null
     if (token.revokedAt !== null) return token
-    return this.db.apiToken.update({ where: { id: token.id }, data: { revokedAt: new Date() } })
+    // Every server forgets the token at once (plugins/auth.ts listens), and only once this commits.
+    const [revoked] = await this.db.$transaction([
+      this.db.apiToken.update({ where: { id: token.id }, data: { revokedAt: new Date() } }),
+      this.db.$executeRaw`SELECT pg_notify(${TOKEN_REVOKED}, ${token.id})`
+    ])
+    return revoked
   }
 
   /**

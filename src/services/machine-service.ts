@@ -11,9 +11,8 @@ import type { ProviderRegistry } from '../providers/provider-registry.ts'
 import { invalidFields, Problem } from '../problems.ts'
 import { BACKENDS_API, type Vocabulary } from '../domain/vocabulary.ts'
 import { applyTransition } from './transitions.ts'
-import { reconcile } from './reconcile.ts'
 import type { SizeCatalog } from './size-catalog.ts'
-import type { StateWatcher } from './state-watcher.ts'
+import type { BackendWatcher } from './backend-watcher.ts'
 import type { Principal } from './token-verifier.ts'
 import { ownedBy } from './lookup.ts'
 
@@ -31,16 +30,13 @@ export interface CreateMachineInput extends MachineCreateBody {
 const disabled = (backend: Backend): Problem =>
   new Problem('conflict', `backend ${backend.id} is disabled; enable it (POST /backends/${backend.id} {"new_state": "1"}) first`)
 
-// How long a cloud may keep reporting the old state after accepting an action.
-const STALE_GRACE_MS = 10_000
-
 /** Creating machines, acting on them, and keeping their records in line with the provider. */
 export class MachineService {
   constructor (
     private readonly db: PrismaClient,
     private readonly providers: ProviderRegistry,
     private readonly sizes: SizeCatalog,
-    private readonly watcher: StateWatcher,
+    private readonly watcher: BackendWatcher,
     private readonly secrets: SecretBox
   ) {}
 
@@ -85,12 +81,34 @@ export class MachineService {
         ? { docker: { env: input.docker_env, command: input.docker_command, exposedPorts: input.docker_exposed_ports, portBindings: input.docker_port_bindings } }
         : {})
     }
+    const kind = input.kind ?? definition.machineKind
+    const sealedPassword = this.secrets.seal(adminPassword)
+    // The intent is recorded before the cloud is called: if this server dies before the machine
+    // row is written, a watch job finds the cloud's machine by our uuid and adopts it.
+    await this.db.machineIntent.create({
+      data: {
+        uuid, backendId: backend.id, ownerId: owner.id, name: input.name, kind, size: input.size, image: input.image, location: input.location,
+        keyId: key?.id ?? null, hourlyPrice: size.hourlyPrice, currency: size.currency, adminPassword: sealedPassword
+      }
+    })
     const driver = this.providers.driverFor(backend)
-    const created = await driver.createMachine(spec)
+    let created
+    try {
+      created = await driver.createMachine(spec)
+    } catch (error) {
+      // Refused for sure: nothing to reconcile. Otherwise (a timeout, a 5xx) the cloud may have
+      // it: the intent stays for the watch to adopt or fail once the create can no longer answer.
+      if (error instanceof ProviderError && error.certainlyNotDone) await this.db.machineIntent.delete({ where: { uuid } })
+      else await this.watcher.watch(backend.id, 'api_action')
+      throw error
+    }
 
     let machine: Machine
     try {
       machine = await this.db.$transaction(async (tx) => {
+        const claimed = await tx.machineIntent.deleteMany({ where: { uuid } })
+        // A watch adopted it meanwhile (this create outlived the intent's grace): that row stands.
+        if (claimed.count === 0) return tx.machine.findUniqueOrThrow({ where: { uuid } })
         const row = await tx.machine.create({
           data: {
             uuid,
@@ -98,7 +116,7 @@ export class MachineService {
             providerId: created.id,
             name: input.name,
             state: created.state,
-            kind: input.kind ?? definition.machineKind,
+            kind,
             size: created.size ?? input.size,
             image: created.image ?? input.image,
             location: created.location ?? input.location,
@@ -110,7 +128,7 @@ export class MachineService {
             currency: size.currency,
             lastTransition: new Date(),
             publicUrl: created.publicUrl,
-            adminPassword: this.secrets.seal(adminPassword),
+            adminPassword: sealedPassword,
             ownerId: owner.id
           }
         })
@@ -122,9 +140,10 @@ export class MachineService {
     } catch (error) {
       // Never leave a machine running at the provider that no record knows of.
       await driver.performAction(created.id, 'destroy').catch(() => {})
+      await this.db.machineIntent.deleteMany({ where: { uuid } }).catch(() => {})
       throw error
     }
-    if (isTransitional(machine.state)) this.watcher.watch(machine.id, { cause: 'api_action' })
+    if (isTransitional(machine.state)) await this.watcher.watch(backend.id, 'api_action')
     return machine
   }
 
@@ -149,14 +168,12 @@ export class MachineService {
           machineId: machine.id, from: [claimed.machine.state], to: claimed.from, cause: 'action_failed', detail: `${action}: ${error.message}`
         })
       } else {
-        // Nobody knows whether the provider did it: let the watcher ask until it knows.
-        this.watcher.watch(machine.id, { cause: 'api_action' })
+        // Nobody knows whether the provider did it: the watch asks until it knows.
+        await this.watcher.watch(machine.backendId, 'api_action')
       }
       throw error
     }
-    // A reboot ends where it began, so its old state cannot be told from its end: no grace there.
-    const stale = finalStateOf(action) === claimed.from ? undefined : { state: claimed.from, until: Date.now() + STALE_GRACE_MS }
-    this.watcher.watch(machine.id, { cause: 'api_action', stale })
+    await this.watcher.watch(machine.backendId, 'api_action')
     return claimed.machine
   }
 
@@ -171,26 +188,11 @@ export class MachineService {
   }
 
   /**
-   * Reads the backend's machines from its provider and records what changed. Transitional
-   * machines are left to the watcher, which owns them until they settle.
+   * Reads the backend's machines from its provider (one list) and records what changed; machines
+   * still unsettled are left to a watch job. A disabled backend is not asked: its records stand.
    */
   async sync (backend: Backend): Promise<Machine[]> {
-    if (!backend.enabled) {
-      return this.db.machine.findMany({ where: { backendId: backend.id, state: { not: 'terminated' } }, orderBy: { id: 'asc' } })
-    }
-    const observed = new Map((await this.providers.driverFor(backend).listMachines()).map((m) => [m.id, m]))
-    const machines = await this.db.machine.findMany({ where: { backendId: backend.id, state: { not: 'terminated' } }, orderBy: { id: 'asc' } })
-    const current: Machine[] = []
-    for (const machine of machines) {
-      if (isTransitional(machine.state)) {
-        this.watcher.watch(machine.id, { cause: 'provider_sync' })
-        current.push(machine)
-        continue
-      }
-      const synced = await reconcile(this.db, machine, observed.get(machine.providerId) ?? null, 'provider_sync')
-      if (isTransitional(synced.state)) this.watcher.watch(synced.id, { cause: 'provider_sync' })
-      if (synced.state !== 'terminated') current.push(synced)
-    }
-    return current
+    const synced = backend.enabled ? await this.watcher.syncNow(backend.id, 'provider_sync') : null
+    return synced?.machines ?? this.db.machine.findMany({ where: { backendId: backend.id, state: { not: 'terminated' } }, orderBy: { id: 'asc' } })
   }
 }

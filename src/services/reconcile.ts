@@ -34,4 +34,15 @@ const sameDetails = (machine: Machine, observed: ProviderMachine): boolean =>
   machine.publicUrl === observed.publicUrl &&
   JSON.stringify(machine.publicIps) === JSON.stringify(observed.publicIps) &&
   JSON.stringify(machine.privateIps) === JSON.stringify(observed.privateIps) &&
-  JSON.stringify(machine.extra) === JSON.stringify(observed.extra)
+  canonical(machine.extra) === canonical(observed.extra)
+
+/**
+ * JSON with object keys sorted: PostgreSQL's jsonb keeps keys in its own order, so the stored
+ * details never read back in the provider's order, and a plain comparison would rewrite every
+ * machine on every pass.
+ */
+function canonical (value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) => inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+    ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0))
+    : inner)
+}

@@ -13,8 +13,8 @@ const LOOKUP = {
 
 /**
  * Turns a bearer token into the user it stands for. Every request needs this, so answers are
- * kept for a few seconds (a revocation through this server takes effect at once; through
- * another server, within cacheMs) and the lookup is one prepared statement.
+ * kept for a few seconds and the lookup is one prepared statement; a revocation through any
+ * server reaches every server's cache at once (a NOTIFY, plugins/auth.ts).
  */
 export class TokenVerifier {
   readonly #cache = new Map<string, { principal: Principal | null, expiresAt: Date | null, until: number }>()
@@ -40,6 +40,11 @@ export class TokenVerifier {
     return entry.principal
   }
 
-  /** Forgets every cached answer, e.g. after a revocation. */
+  /** Forgets every cached answer, e.g. when revocations may have been missed. */
   forgetAll (): void { this.#cache.clear() }
+
+  /** Forgets the cached answer for one token (it was revoked, on this server or another). */
+  forget (tokenId: string): void {
+    for (const [hash, entry] of this.#cache) if (entry.principal?.tokenId === tokenId) this.#cache.delete(hash)
+  }
 }

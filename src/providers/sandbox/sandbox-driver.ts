@@ -41,6 +41,12 @@ export class SandboxDriver implements ProviderDriver {
     this.#settings = settings
   }
 
+  /** The cloud's own count of API calls per account, as a real cloud keeps for its rate limits. */
+  async #count (operation: 'list' | 'get'): Promise<void> {
+    await this.#db.$executeRaw`INSERT INTO sandbox_api_calls (account, operation, count) VALUES (${this.#account}, ${operation}, 1)
+      ON CONFLICT (account, operation) DO UPDATE SET count = sandbox_api_calls.count + 1`
+  }
+
   #failIfInjected (operation: SandboxOperation): void {
     const fault = this.#settings.faults[operation]
     if (fault !== undefined) throw FAULT_ERRORS[fault]()
@@ -52,12 +58,14 @@ export class SandboxDriver implements ProviderDriver {
 
   async listMachines (): Promise<ProviderMachine[]> {
     this.#failIfInjected('list')
+    await this.#count('list')
     const rows = await this.#db.sandboxInstance.findMany({ where: { account: this.#account }, orderBy: { createdAt: 'asc' } })
     return Promise.all(rows.map(async (row) => this.#present(await this.#settle(row))))
   }
 
   async getMachine (id: string): Promise<ProviderMachine | null> {
     this.#failIfInjected('get')
+    await this.#count('get')
     const row = await this.#db.sandboxInstance.findFirst({ where: { id, account: this.#account } })
     return row === null ? null : this.#present(await this.#settle(row))
   }
@@ -142,6 +150,7 @@ export class SandboxDriver implements ProviderDriver {
       publicIps: live ? [row.publicIp] : [],
       privateIps: live ? [row.privateIp] : [],
       publicUrl: `https://${row.id}.sandbox.invalid/`,
+      clientToken: row.clientToken,
       extra: {
         instance_id: row.id,
         status: state,

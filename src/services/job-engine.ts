@@ -1,0 +1,165 @@
+import { setMaxListeners } from 'node:events'
+import PgBoss from 'pg-boss'
+
+/** Where jobs are kept: a PostgreSQL server (a pool of pg-boss's own), or the embedded PGlite through an adapter. */
+export type JobStore = { connectionString: string } | { db: PgBoss.Db }
+
+export interface QueueSpec {
+  name: string
+  /**
+   * stately: at most one job per key waiting and one running, so a backend's work runs on one
+   * server at a time and asking for it again while it runs queues exactly one follow-up.
+   */
+  policy: 'stately'
+  /** A running job not finished within this is taken to have died with its server and is retried. */
+  expireInSeconds: number
+}
+
+export type JobHandler<T> = (data: T) => Promise<void>
+
+/**
+ * Background work as jobs in the database (pg-boss): any server may ask for work, a worker
+ * server does it, and a job whose server died is taken up by another once it expires. One code
+ * path for PostgreSQL and the embedded PGlite.
+ */
+export class JobEngine {
+  readonly #boss: PgBoss
+  /** Wakes the loops working each queue (a job was just sent). */
+  readonly #wake = new Map<string, Array<() => void>>()
+  readonly #loops = new Set<Promise<void>>()
+  readonly #stopping = new AbortController()
+  #started = false
+
+  constructor (store: JobStore, private readonly options: {
+    /** Whether this server runs maintenance: expiring jobs whose server died, retries, clean-up (workers do). */
+    supervise: boolean
+    maintenanceIntervalSeconds: number
+    pollingIntervalSeconds: number
+    onError: (error: Error) => void
+  }) {
+    // Every idle loop listens for the stop (WATCH_CONCURRENCY of them): not a leak.
+    setMaxListeners(0, this.#stopping.signal)
+    this.#boss = new PgBoss({
+      ...('connectionString' in store ? { connectionString: store.connectionString, max: 4 } : { db: store.db }),
+      schema: 'pgboss',
+      application_name: 'stratus-jobs',
+      supervise: options.supervise,
+      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds,
+      // Finished jobs are kept an hour for inspection, not pg-boss's default of days.
+      deleteAfterSeconds: 3600,
+      archiveCompletedAfterSeconds: 60,
+      // No cron: periodic work re-queues itself (see BackendWatcher), at millisecond precision.
+      schedule: false
+    })
+    this.#boss.on('error', options.onError)
+  }
+
+  /** Creates the job tables and queues on first use (both are idempotent, so servers may race). */
+  async start (queues: readonly QueueSpec[]): Promise<void> {
+    await this.#boss.start()
+    this.#started = true
+    for (const queue of queues) await this.#createQueue(queue)
+  }
+
+  /**
+   * Servers starting at once on a fresh database race to create the same queue (a table partition
+   * each); PostgreSQL may answer one of them with a deadlock or a duplicate. The queue then exists
+   * or is about to: look again, a few times.
+   */
+  async #createQueue (queue: QueueSpec): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      if (await this.#boss.getQueue(queue.name) !== null) return
+      try {
+        await this.#boss.createQueue(queue.name, { name: queue.name, policy: queue.policy, expireInSeconds: queue.expireInSeconds, retryLimit: 1_000_000, retryDelay: 0 })
+        return
+      } catch (error) {
+        const code = (error as { code?: string }).code
+        if (attempt >= 5 || (code !== '40P01' && code !== '23505' && code !== '42P07')) throw error
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100))
+      }
+    }
+  }
+
+  get started (): boolean { return this.#started }
+
+  /**
+   * Asks for a job; dropped when the same key already waits (stately). A worker of this process
+   * is woken at once, so a server that is also a worker does not wait for its next poll.
+   */
+  async send<T extends object> (queue: string, data: T, options: { key: string, startAfter?: Date }): Promise<void> {
+    await this.#boss.send(queue, data, { singletonKey: options.key, ...(options.startAfter === undefined ? {} : { startAfter: options.startAfter }) })
+    if (options.startAfter === undefined) for (const wake of [...(this.#wake.get(queue) ?? [])]) wake()
+  }
+
+  /**
+   * Works the queue with `concurrency` loops, each fetching one job at a time, then waiting a poll
+   * interval when there was none (or until a send of this process wakes it). The loops are ours
+   * rather than pg-boss's work(), so that stop() knows when every handler has returned.
+   */
+  async work<T extends object> (queue: string, concurrency: number, handler: JobHandler<T>): Promise<void> {
+    for (let i = 0; i < concurrency; i++) {
+      const loop = this.#loop(queue, handler).catch((error: unknown) => this.options.onError(error as Error))
+      this.#loops.add(loop)
+      void loop.finally(() => this.#loops.delete(loop))
+    }
+  }
+
+  async #loop<T extends object> (queue: string, handler: JobHandler<T>): Promise<void> {
+    const signal = this.#stopping.signal
+    while (!signal.aborted) {
+      let worked = false
+      try {
+        const [job] = await this.#boss.fetch<T>(queue, { batchSize: 1 })
+        if (job !== undefined && job !== null) {
+          worked = true
+          try {
+            await handler(job.data)
+            await this.#boss.complete(queue, job.id)
+          } catch (error) {
+            // Failed jobs are retried (the queues' retry limit); a dead server's expire instead.
+            await this.#boss.fail(queue, job.id, { message: (error as Error).message }).catch(() => {})
+            this.options.onError(error as Error)
+          }
+        }
+      } catch (error) {
+        if (!signal.aborted) this.options.onError(error as Error)
+      }
+      if (!worked) await this.#nap(queue, this.options.pollingIntervalSeconds * 1000)
+    }
+  }
+
+  /** Waits a poll interval, or less when a job is sent to the queue or the engine stops. */
+  async #nap (queue: string, ms: number): Promise<void> {
+    if (this.#stopping.signal.aborted) return
+    await new Promise<void>((resolve) => {
+      const wakers = this.#wake.get(queue) ?? []
+      this.#wake.set(queue, wakers)
+      let woken = false
+      const done = (): void => {
+        if (woken) return
+        woken = true
+        clearTimeout(timer)
+        this.#stopping.signal.removeEventListener('abort', done)
+        wakers.splice(wakers.indexOf(done), 1)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      wakers.push(done)
+      this.#stopping.signal.addEventListener('abort', done, { once: true })
+    })
+  }
+
+  /** Stops fetching, waits for running handlers (up to timeoutMs), then closes pg-boss's connections. */
+  async stop (timeoutMs: number): Promise<void> {
+    if (!this.#started) return
+    this.#started = false
+    this.#stopping.abort()
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([Promise.allSettled([...this.#loops]), new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs) })])
+    clearTimeout(timer)
+    await new Promise<void>((resolve) => {
+      this.#boss.once('stopped', () => resolve())
+      void this.#boss.stop({ graceful: false, wait: false }).catch(() => resolve())
+    })
+  }
+}
