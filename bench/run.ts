@@ -47,7 +47,9 @@ async function start (script: string, extraEnv: Record<string, string> = {}): Pr
   // generator runs on core 0 (npm run bench pins this process there), so neither steals the other's
   // CPU and the rounds vary less.
   const child = spawn('taskset', ['-c', '1', process.execPath, '--import', 'tsx', script], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, STRATUS_SECRET_KEY: SECRET_KEY.toString('base64'), POLL_INTERVAL_MS: '60000', RATE_LIMIT_MAX: '1000000000', ...extraEnv },
+    // No periodic sync: the seeded machines exist only in the database (the sandbox does not know
+    // them, so a sync would record them destroyed), and the baseline does no background work.
+    env: { ...process.env, DATABASE_URL: databaseUrl, STRATUS_SECRET_KEY: SECRET_KEY.toString('base64'), POLL_INTERVAL_MS: '60000', SYNC_INTERVAL_MS: '0', RATE_LIMIT_MAX: '1000000000', ...extraEnv },
     stdio: ['ignore', 'pipe', 'inherit']
   })
   const url = await new Promise<string>((resolve, reject) => {
@@ -98,6 +100,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 console.log(`seeded ${MACHINES} machines in ${DATABASE}; ${ROUNDS} interleaved rounds of ${DURATION}s per case ` +
   '(10 connections for throughput, 1 for list latency and refusals, 4 for the control client); each figure is the median of its rounds\n')
 
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+// BENCH_ONLY=mass runs the mass stop alone (it needs no rounds).
+if (process.env.BENCH_ONLY !== 'mass') {
 // The servers run side by side (an idle one costs nothing) and the cases take turns, round after
 // round, so drift in the machine's speed falls on baseline and API alike. Besides the API as it
 // ships (request logging off, as for the baseline), one server logs every request at info, and
@@ -166,7 +172,6 @@ const rps = (name: Case) => median(runs[name].map((r) => r.requests.average))
 const p50 = (name: Case) => median(runs[name].map((r) => r.latency.p50))
 const p99 = (name: Case) => median(runs[name].map((r) => r.latency.p99))
 const mean = (name: Case) => median(runs[name].map((r) => r.latency.average))
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
 const labels: Record<Case, string> = {
   bareOne: 'bare Fastify + pg, single row (JSON)',
@@ -263,6 +268,50 @@ async function measureGrowth (): Promise<void> {
   console.log(`  ${'together'.padEnd(14)} ${fmt(total)} bytes per action; ${fmt(total * 1_000_000 / 1024 ** 3, 2)} GiB per million actions`)
 }
 await measureGrowth()
+}
+
+// 1,000 machines stopped at once: how long until every one is recorded inactive, against the
+// stop delay plus two poll intervals (what one watcher listing the backend once per interval
+// needs at best), and how many list calls the backend received per interval meanwhile.
+const MASS = Number(process.env.BENCH_MASS ?? 1000)
+const MASS_POLL_MS = 500
+const MASS_STOP_DELAY_MS = 2000
+async function measureMassStop (): Promise<void> {
+  const server = await start('bench/stratus-server.ts', { POLL_INTERVAL_MS: String(MASS_POLL_MS) })
+  const db = new pg.Client({ connectionString: databaseUrl })
+  await db.connect()
+  const call = async (method: string, path: string, body?: unknown): Promise<any> => {
+    const answer = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${await answer.text()}`)
+    return answer.status === 204 ? undefined : answer.json()
+  }
+  const backend = (await call('POST', '/backends', { title: 'mass', provider: 'sandbox', api_key: 'mass', boot_delay_ms: 0, stop_delay_ms: MASS_STOP_DELAY_MS })).id
+  const key = (await call('POST', '/keys', { name: 'mass' })).id
+  const ids: number[] = []
+  for (let i = 0; i < MASS; i += 20) {
+    ids.push(...await Promise.all(Array.from({ length: 20 }, async (_, j) =>
+      (await call('POST', `/backends/${backend}/machines`, { name: `mass-${i + j}`, key, image: 'debian-12', size: 'sbx.small', location: 'sbx-eu-1' })).machine_api_id as number)))
+  }
+  const count = async (state: string) => Number((await db.query('SELECT count(*) FROM machines WHERE backend_id = $1 AND state::text = $2', [backend, state])).rows[0].count)
+  while (await count('running') < MASS) await new Promise((resolve) => setTimeout(resolve, 200))
+  const lists = async () => Number((await db.query("SELECT count FROM sandbox_api_calls WHERE account = $1 AND operation = 'list'", [backend])).rows[0]?.count ?? 0)
+  const listsBefore = await lists()
+  const sending = Date.now()
+  for (let i = 0; i < MASS; i += 50) await Promise.all(ids.slice(i, i + 50).map((id) => call('POST', `/api/machine/${id}/control`, { action: 'stop' })))
+  // Measured from the last stop accepted: sending a thousand actions is the API's throughput, shown beside.
+  const started = Date.now()
+  const sent = started - sending
+  while (await count('stopped') < MASS) await new Promise((resolve) => setTimeout(resolve, 50))
+  const took = Date.now() - started
+  const calls = await lists() - listsBefore
+  await db.end()
+  await stop(server.process)
+  const ratio = took / (MASS_STOP_DELAY_MS + 2 * MASS_POLL_MS)
+  console.log(`\n${fmt(MASS)} machines stopped at once (stop delay ${MASS_STOP_DELAY_MS} ms, poll ${MASS_POLL_MS} ms): all recorded inactive ${fmt(took)} ms after the last stop was accepted ` +
+    `(sending the ${fmt(MASS)} stops took ${fmt(sent)} ms); ${calls} list calls, ${fmt(calls / (took / MASS_POLL_MS), 2)} per poll interval`)
+  console.log(`${'mass stop / (stop delay + 2 intervals)'.padEnd(42)} ${fmt(ratio, 2).padStart(6)}  (target <= 1.5) ${ratio <= 1.5 ? 'met' : 'MISSED'}`)
+}
+await measureMassStop()
 
 const admin = new pg.Client({ connectionString: ADMIN_URL })
 await admin.connect()

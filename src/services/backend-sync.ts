@@ -2,6 +2,7 @@ import type { Backend, Machine, PrismaClient, TransitionCause } from '../generat
 import { isTransitional, SETTLES_INTO } from '../domain/machine-states.ts'
 import type { ProviderDriver, ProviderMachine } from '../providers/driver.ts'
 import { reconcile } from './reconcile.ts'
+import { applyTransitions, type BatchedTransition } from './transitions.ts'
 
 export interface SyncOptions {
   cause: TransitionCause
@@ -30,19 +31,52 @@ export interface SyncResult {
  * write is conditional on the state it read.
  */
 export async function syncBackend (db: PrismaClient, driver: ProviderDriver, backend: Backend, options: SyncOptions): Promise<SyncResult> {
+  // Records are read before the cloud is listed: a machine created after the list was taken is
+  // not in it, and read afterwards it would be taken for one the cloud no longer knows.
+  const records = await db.machine.findMany({ where: { backendId: backend.id, state: { not: 'terminated' } }, orderBy: { id: 'asc' } })
+  const intents = await db.machineIntent.findMany({ where: { backendId: backend.id, state: 'creating' } })
   const listed = await driver.listMachines()
   const observed = new Map(listed.map((machine) => [machine.id, machine]))
-  const records = await db.machine.findMany({ where: { backendId: backend.id, state: { not: 'terminated' } }, orderBy: { id: 'asc' } })
   const now = Date.now()
-  const machines: Machine[] = []
-  let unsettled = 0
+  const kept: Machine[] = []
+  // State changes are written together, in one statement; the rarer change of details alone, one by one.
+  const changes: Array<BatchedTransition & { record: Machine }> = []
   for (const record of records) {
     const seen = observed.get(record.providerId) ?? null
-    const synced = isStale(record, seen, now, options.staleGraceMs) ? record : await reconcile(db, record, seen, options.cause)
-    if (isTransitional(synced.state)) unsettled++
-    if (synced.state !== 'terminated') machines.push(synced)
+    const to = seen?.state ?? 'terminated'
+    if (isStale(record, seen, now, options.staleGraceMs)) kept.push(record)
+    else if (to === record.state) kept.push(await reconcile(db, record, seen, options.cause))
+    else {
+      changes.push({
+        record,
+        machineId: record.id,
+        from: record.state,
+        to,
+        ...(seen === null
+          ? { detail: 'the provider no longer knows the machine' }
+          : { details: { publicIps: seen.publicIps, privateIps: seen.privateIps, publicUrl: seen.publicUrl, extra: seen.extra } })
+      })
+    }
   }
-  const intents = await db.machineIntent.findMany({ where: { backendId: backend.id, state: 'creating' } })
+  const at = new Date()
+  const moved = await applyTransitions(db, changes, options.cause, at)
+  // A change that lost to a concurrent one (an action meanwhile) is read back as it now stands.
+  const lost = changes.filter((change) => !moved.has(change.machineId)).map((change) => change.machineId)
+  const reread = lost.length === 0 ? [] : await db.machine.findMany({ where: { id: { in: lost } } })
+  const machines = [
+    ...kept,
+    ...changes.filter((change) => moved.has(change.machineId)).map((change): Machine => ({
+      ...change.record,
+      ...(change.details ?? { publicIps: [], privateIps: [] }),
+      extra: (change.details?.extra ?? change.record.extra) as Machine['extra'],
+      state: change.to,
+      lastTransition: at,
+      updatedAt: at,
+      destroyedAt: change.to === 'terminated' ? at : change.record.destroyedAt
+    })),
+    ...reread
+  ].filter((machine) => machine.state !== 'terminated').sort((a, b) => a.id - b.id)
+  let unsettled = machines.filter((machine) => isTransitional(machine.state)).length
   for (const intent of intents) {
     if (now - intent.createdAt.getTime() < options.intentGraceMs) { unsettled++; continue }
     const adopted = await settleIntent(db, intent, listed.find((machine) => machine.clientToken === intent.uuid) ?? null)

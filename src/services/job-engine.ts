@@ -26,6 +26,8 @@ export class JobEngine {
   readonly #boss: PgBoss
   /** Wakes the loops working each queue (a job was just sent). */
   readonly #wake = new Map<string, Array<() => void>>()
+  /** Queues that have a loop polling on a timer; the others' idle loops wait to be woken. */
+  readonly #polling = new Set<string>()
   readonly #loops = new Set<Promise<void>>()
   readonly #stopping = new AbortController()
   #started = false
@@ -112,6 +114,8 @@ export class JobEngine {
         const [job] = await this.#boss.fetch<T>(queue, { batchSize: 1 })
         if (job !== undefined && job !== null) {
           worked = true
+          // There may be more: a sibling looks while this one works.
+          this.#wakeOne(queue)
           try {
             await handler(job.data)
             await this.#boss.complete(queue, job.id)
@@ -124,13 +128,31 @@ export class JobEngine {
       } catch (error) {
         if (!signal.aborted) this.options.onError(error as Error)
       }
-      if (!worked) await this.#nap(queue, this.options.pollingIntervalSeconds * 1000)
+      if (!worked) await this.#nap(queue)
     }
   }
 
-  /** Waits a poll interval, or less when a job is sent to the queue or the engine stops. */
-  async #nap (queue: string, ms: number): Promise<void> {
+  /**
+   * Waits until a job is sent to the queue from this process, a sibling loop wakes this one, or
+   * the engine stops. One idle loop per queue also wakes after a poll interval, for jobs sent by
+   * other servers or come due: an idle worker costs one fetch per interval, not one per loop.
+   */
+  async #nap (queue: string): Promise<void> {
     if (this.#stopping.signal.aborted) return
+    const polls = !this.#polling.has(queue)
+    if (polls) this.#polling.add(queue)
+    try {
+      await this.#sleep(queue, polls ? this.options.pollingIntervalSeconds * 1000 : null)
+    } finally {
+      if (polls) this.#polling.delete(queue)
+    }
+  }
+
+  #wakeOne (queue: string): void {
+    this.#wake.get(queue)?.[0]?.()
+  }
+
+  async #sleep (queue: string, ms: number | null): Promise<void> {
     await new Promise<void>((resolve) => {
       const wakers = this.#wake.get(queue) ?? []
       this.#wake.set(queue, wakers)
@@ -143,7 +165,7 @@ export class JobEngine {
         wakers.splice(wakers.indexOf(done), 1)
         resolve()
       }
-      const timer = setTimeout(done, ms)
+      const timer = ms === null ? undefined : setTimeout(done, ms)
       wakers.push(done)
       this.#stopping.signal.addEventListener('abort', done, { once: true })
     })

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Backend, Machine, PrismaClient } from '../generated/prisma/client.ts'
-import { finalStateOf, isValidNow, MACHINE_ACTIONS, transitionalStateOf, validFromStates, type MachineAction } from '../domain/lifecycle.ts'
+import { isValidNow, MACHINE_ACTIONS, transitionalStateOf, validFromStates, type MachineAction } from '../domain/lifecycle.ts'
 import { isTransitional } from '../domain/machine-states.ts'
 import { randomSecret } from '../domain/ids.ts'
 import type { SecretBox } from '../domain/secret-box.ts'

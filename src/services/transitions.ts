@@ -37,3 +37,55 @@ export async function applyTransition (db: PrismaClient, request: TransitionRequ
     return { machine, from: current.state }
   })
 }
+
+export interface BatchedTransition {
+  machineId: number
+  from: MachineState
+  to: MachineState
+  detail?: string
+  /** The provider's details to store with the change; absent: the machine is gone, addresses are cleared. */
+  details?: { publicIps: string[], privateIps: string[], publicUrl: string | null, extra: unknown }
+}
+
+/**
+ * Many machines' state changes from one look at their provider, in one statement: each row is
+ * moved only if it is still in the state it was read in (so a concurrent action wins, as with
+ * applyTransition), and a history row is written for each one moved. A sync pass over a thousand
+ * settling machines is one round trip, not a thousand transactions. Returns the ids moved.
+ */
+export async function applyTransitions (db: PrismaClient, changes: readonly BatchedTransition[], cause: TransitionCause, at = new Date()): Promise<Set<number>> {
+  if (changes.length === 0) return new Set()
+  const rows = changes.map((change) => ({
+    id: change.machineId,
+    from_state: change.from,
+    to_state: change.to,
+    detail: change.detail ?? null,
+    gone: change.details === undefined,
+    public_ips: change.details?.publicIps ?? [],
+    private_ips: change.details?.privateIps ?? [],
+    public_url: change.details?.publicUrl ?? null,
+    extra: change.details?.extra ?? null
+  }))
+  const moved = await db.$queryRaw<Array<{ id: number }>>`
+    WITH c AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id int, from_state machine_state, to_state machine_state, detail text,
+        gone boolean, public_ips text[], private_ips text[], public_url text, extra jsonb)
+    ), moved AS (
+      UPDATE machines m SET
+        state = c.to_state,
+        last_transition = ${at},
+        updated_at = ${at},
+        public_ips = c.public_ips,
+        private_ips = c.private_ips,
+        public_url = CASE WHEN c.gone THEN m.public_url ELSE c.public_url END,
+        extra = CASE WHEN c.gone THEN m.extra ELSE c.extra END,
+        destroyed_at = CASE WHEN c.to_state = 'terminated' THEN ${at} ELSE m.destroyed_at END
+      FROM c WHERE m.id = c.id AND m.state = c.from_state
+      RETURNING m.id, c.from_state, c.to_state, c.detail
+    ), history AS (
+      INSERT INTO transitions (machine_id, from_state, to_state, at, cause, detail)
+      SELECT id, from_state, to_state, ${at}, ${cause}::transition_cause, detail FROM moved
+    )
+    SELECT id FROM moved`
+  return new Set(moved.map((row) => row.id))
+}

@@ -1,0 +1,48 @@
+import t from 'tap'
+import { syncBackend } from '../../src/services/backend-sync.ts'
+import type { ProviderDriver } from '../../src/providers/driver.ts'
+import { addKey, addSandboxBackend, buildTestApp, createMachine } from '../helper.ts'
+
+const OPTIONS = { cause: 'provider_sync' as const, staleGraceMs: 0, intentGraceMs: 60_000 }
+
+t.test('a machine created while a pass lists the cloud is not taken for one the cloud lost', async (t) => {
+  const app = await buildTestApp(t, { pollIntervalMs: 60_000 })
+  const backendId = await addSandboxBackend(app, { boot_delay_ms: 0 })
+  const key = await addKey(app)
+  const backend = await app.db.backend.findUniqueOrThrow({ where: { id: backendId } })
+  const sandbox = app.providers.driverFor(backend)
+  let created: { id: number } | undefined
+  // The real sandbox, with a create through the API landing just after its list was taken.
+  const racing: ProviderDriver = Object.assign(Object.create(sandbox) as ProviderDriver, {
+    listMachines: async () => {
+      const listed = await sandbox.listMachines()
+      created = await createMachine(app, backendId, key, { name: 'just-created' })
+      return listed
+    }
+  })
+  await syncBackend(app.db, racing, backend, OPTIONS)
+  const row = await app.db.machine.findUniqueOrThrow({ where: { id: created!.id } })
+  t.not(row.state, 'terminated', 'the new machine stands')
+  t.equal(await app.db.transition.count({ where: { machineId: created!.id, toState: 'terminated' } }), 0)
+})
+
+t.test('one pass moves many machines in one statement, each with its history row, and writes nothing when nothing changed', async (t) => {
+  const app = await buildTestApp(t, { pollIntervalMs: 60_000 })
+  const backendId = await addSandboxBackend(app, { boot_delay_ms: 0 })
+  const key = await addKey(app)
+  const ids = []
+  for (let i = 0; i < 5; i++) ids.push((await createMachine(app, backendId, key, { name: `m${i}` })).id)
+  const backend = await app.db.backend.findUniqueOrThrow({ where: { id: backendId } })
+  const driver = app.providers.driverFor(backend)
+  const first = await syncBackend(app.db, driver, backend, OPTIONS)
+  t.same(first.machines.map((m) => m.state), Array(5).fill('running'))
+  t.equal(first.unsettled, 0)
+  t.equal(await app.db.transition.count({ where: { machineId: { in: ids }, toState: 'running' } }), 5, 'one history row each')
+  const written = (await app.db.machine.aggregate({ _max: { updatedAt: true } }))._max.updatedAt
+  await syncBackend(app.db, driver, backend, OPTIONS)
+  t.same((await app.db.machine.aggregate({ _max: { updatedAt: true } }))._max.updatedAt, written, 'a second pass writes nothing')
+  await app.db.sandboxInstance.deleteMany({ where: { account: backendId } })
+  const gone = await syncBackend(app.db, driver, backend, OPTIONS)
+  t.same(gone.machines, [])
+  t.equal(await app.db.machine.count({ where: { id: { in: ids }, state: 'terminated', destroyedAt: { not: null } } }), 5)
+})
