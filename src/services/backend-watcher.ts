@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import type { FastifyBaseLogger } from 'fastify'
-import type { PrismaClient, TransitionCause } from '../generated/prisma/client.ts'
+import type { Backend, PrismaClient, TransitionCause } from '../generated/prisma/client.ts'
 import { TRANSITIONAL_STATES } from '../domain/machine-states.ts'
 import type { ProviderRegistry } from '../providers/provider-registry.ts'
 import { syncBackend, type SyncResult } from './backend-sync.ts'
@@ -86,13 +86,18 @@ export class BackendWatcher {
     return ids.size
   }
 
-  /** One pass over a backend now, on this server (a list request); unsettled machines get a watch job. */
-  async syncNow (backendId: string, cause: TransitionCause): Promise<SyncResult | null> {
-    const backend = await this.db.backend.findFirst({ where: { id: backendId, deletedAt: null } })
-    if (backend === null || !backend.enabled) return null
-    const result = await syncBackend(this.db, this.providers.driverFor(backend), backend, this.#syncOptions(cause))
-    if (result.unsettled > 0) await this.watch(backendId, cause)
+  /**
+   * One pass over a backend the caller has read (enabled), now, on this server (a list request);
+   * unsettled machines get a watch job.
+   */
+  async syncNow (backend: Backend, cause: TransitionCause): Promise<SyncResult> {
+    const result = await this.#pass(backend, cause)
+    if (result.unsettled > 0) await this.watch(backend.id, cause)
     return result
+  }
+
+  #pass (backend: Backend, cause: TransitionCause): Promise<SyncResult> {
+    return syncBackend(this.db, this.providers.driverFor(backend), backend, { cause, staleGraceMs: this.options.staleGraceMs, intentGraceMs: this.options.intentGraceMs })
   }
 
   async #watch ({ backendId, cause, failures = 0 }: WatchJob): Promise<void> {
@@ -105,12 +110,12 @@ export class BackendWatcher {
         await this.watch(backendId, cause, failures)
         return
       }
-      let result: SyncResult | null
+      let result: SyncResult
       try {
         const backend = await this.db.backend.findFirst({ where: { id: backendId, deletedAt: null } })
         // A disabled backend is not polled; enabling it asks for a watch again (recover).
         if (backend === null || !backend.enabled) return
-        result = await syncBackend(this.db, this.providers.driverFor(backend), backend, this.#syncOptions(cause))
+        result = await this.#pass(backend, cause)
       } catch (error) {
         // The cloud failed or is rate-limiting: try again later, backing off, rather than at once.
         const delay = Math.min(this.options.intervalMs * 2 ** Math.min(failures + 1, 10), MAX_BACKOFF_MS)
@@ -138,10 +143,6 @@ export class BackendWatcher {
 
   async #queueNextSync (): Promise<void> {
     await this.jobs.send(SYNC_QUEUE, {}, { key: 'all', startAfter: new Date(Date.now() + this.options.syncIntervalMs) })
-  }
-
-  #syncOptions (cause: TransitionCause) {
-    return { cause, staleGraceMs: this.options.staleGraceMs, intentGraceMs: this.options.intentGraceMs }
   }
 
   async #sleep (ms: number): Promise<void> {

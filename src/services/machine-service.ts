@@ -192,7 +192,7 @@ export class MachineService {
    * still unsettled are left to a watch job. A disabled backend is not asked: its records stand.
    */
   async sync (backend: Backend): Promise<Machine[]> {
-    const synced = backend.enabled ? await this.watcher.syncNow(backend.id, 'provider_sync') : null
-    return synced?.machines ?? this.db.machine.findMany({ where: { backendId: backend.id, state: { not: 'terminated' } }, orderBy: { id: 'asc' } })
+    if (backend.enabled) return (await this.watcher.syncNow(backend, 'provider_sync')).machines
+    return this.db.machine.findMany({ where: { backendId: backend.id, state: { not: 'terminated' } }, orderBy: { id: 'asc' } })
   }
 }
