@@ -19,6 +19,8 @@ import jobs from './plugins/jobs.ts'
 import lifecycle from './plugins/lifecycle.ts'
 import machines from './plugins/machines.ts'
 import sandboxProvider from './providers/sandbox/index.ts'
+import digitaloceanProvider from './providers/digitalocean/index.ts'
+import azureProvider from './providers/azure/index.ts'
 import health from './routes/health.ts'
 import accounts from './routes/accounts.ts'
 import auditLog from './routes/audit.ts'
@@ -108,8 +110,19 @@ async function registerPlugins (app: ReturnType<typeof createApp>, config: Confi
   await app.register(secrets, { secretKey: config.secretKey, databaseUrl: config.databaseUrl, dataDir: config.dataDir })
   await app.register(database, { databaseUrl: config.databaseUrl, dataDir: config.dataDir })
   await app.register(secretKeyCheck)
-  await app.register(providers)
+  await app.register(providers, {
+    policy: {
+      timeoutMs: config.providerTimeoutMs,
+      retries: config.providerRetries,
+      baseDelayMs: config.providerRetryBaseDelayMs,
+      maxDelayMs: config.providerRetryMaxDelayMs
+    }
+  })
   await app.register(sandboxProvider)
+  await app.register(digitaloceanProvider, { apiUrl: config.digitaloceanApiUrl })
+  await app.register(azureProvider, {
+    authorityHost: config.azureAuthorityHost, resourceManagerUrl: config.azureResourceManagerUrl, pricesUrl: config.azurePricesUrl
+  })
   for (const provider of options.providers ?? []) await app.register(provider)
 
   // 3. Who is asking: bearer tokens (first admin on a fresh server), then per-token rate limits

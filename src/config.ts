@@ -58,6 +58,16 @@ export interface Config {
   rateLimitWindowMs: number
   /** Failed authentications allowed per client address in each rate-limit window. */
   authFailuresMax: number
+  /** Every cloud call: one attempt's limit, retries of 429/5xx, their backoff and longest wait. */
+  providerTimeoutMs: number
+  providerRetries: number
+  providerRetryBaseDelayMs: number
+  providerRetryMaxDelayMs: number
+  /** Where the clouds are (tests point them at fakes on 127.0.0.1). */
+  digitaloceanApiUrl: string
+  azureAuthorityHost: string
+  azureResourceManagerUrl: string
+  azurePricesUrl: string
 }
 
 export const ROLES = ['all', 'api', 'worker'] as const
@@ -75,6 +85,15 @@ const integer = (env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const value = Number(raw)
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`)
   return value
+}
+
+/** A cloud endpoint: an absolute http(s) URL, kept without a trailing slash. */
+const url = (env: NodeJS.ProcessEnv, name: string, fallback: string): string => {
+  const raw = env[name] === undefined || env[name] === '' ? fallback : env[name]
+  let parsed: URL
+  try { parsed = new URL(raw) } catch { throw new Error(`${name} must be an absolute URL, got "${raw}"`) }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error(`${name} must be an http(s) URL, got "${raw}"`)
+  return raw.replace(/\/+$/, '')
 }
 
 export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
@@ -109,6 +128,14 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     authCacheMs: integer(env, 'AUTH_CACHE_MS', 5000),
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 600),
     rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000),
-    authFailuresMax: integer(env, 'AUTH_FAILURES_MAX', 30)
+    authFailuresMax: integer(env, 'AUTH_FAILURES_MAX', 30),
+    providerTimeoutMs: Math.max(1, integer(env, 'PROVIDER_TIMEOUT_MS', 30_000)),
+    providerRetries: integer(env, 'PROVIDER_RETRIES', 3),
+    providerRetryBaseDelayMs: integer(env, 'PROVIDER_RETRY_BASE_DELAY_MS', 500),
+    providerRetryMaxDelayMs: integer(env, 'PROVIDER_RETRY_MAX_DELAY_MS', 10_000),
+    digitaloceanApiUrl: url(env, 'DIGITALOCEAN_API_URL', 'https://api.digitalocean.com/v2'),
+    azureAuthorityHost: url(env, 'AZURE_AUTHORITY_HOST', 'https://login.microsoftonline.com'),
+    azureResourceManagerUrl: url(env, 'AZURE_RESOURCE_MANAGER_URL', 'https://management.azure.com'),
+    azurePricesUrl: url(env, 'AZURE_PRICES_URL', 'https://prices.azure.com/api/retail/prices')
   }
 }

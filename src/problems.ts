@@ -21,6 +21,7 @@ export const PROBLEM_TYPES = {
   'action-not-supported': { status: 422, title: 'The provider cannot perform this action on this machine' },
   'unknown-reference': { status: 422, title: 'The request refers to something that does not exist' },
   'invalid-value': { status: 422, title: 'A value is well-formed but cannot be used here' },
+  'credentials-rejected': { status: 422, title: 'The cloud provider refused the given credentials' },
   'provider-rejected': { status: 422, title: 'The cloud provider refused the request as invalid' },
   'provider-error': { status: 502, title: 'The cloud provider failed' },
   'provider-credentials-rejected': { status: 502, title: 'The cloud provider rejected the backend credentials' },

@@ -6,7 +6,9 @@ export interface Price { amount: string, currency: string }
 
 const DECIMAL = /^\d{1,6}(\.\d{1,6})?$/
 
-export function parsePrice (amount: string | number, currency: string): Price {
+/** A provider's price, or null (unknown) when the provider publishes none. */
+export function parsePrice (amount: string | number | null, currency: string): Price | null {
+  if (amount === null) return null
   const text = typeof amount === 'number' ? amount.toFixed(6) : amount
   if (!DECIMAL.test(text)) throw new Error(`not an hourly price: ${text}`)
   if (!/^[A-Z]{3}$/.test(currency)) throw new Error(`not an ISO 4217 currency: ${currency}`)

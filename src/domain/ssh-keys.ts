@@ -27,6 +27,10 @@ export function parsePublicKey (text: string): ParsedPublicKey | null {
 export const fingerprintOf = (key: ParsedPublicKey): string =>
   'SHA256:' + createHash('sha256').update(key.blob).digest('base64').replace(/=+$/, '')
 
+/** The older MD5 fingerprint, hex with colons: how DigitalOcean names account keys. */
+export const md5FingerprintOf = (key: ParsedPublicKey): string =>
+  createHash('md5').update(key.blob).digest('hex').replace(/(..)(?!$)/g, '$1:')
+
 const sshString = (data: Buffer | string): Buffer => {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data
   const length = Buffer.alloc(4)

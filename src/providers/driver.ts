@@ -13,8 +13,8 @@ export interface ProviderSize {
   cpus: number
   ramMb: number
   diskGb: number
-  /** Hourly list price as an exact decimal string, e.g. "0.0416". */
-  hourlyPrice: string
+  /** Hourly list price as an exact decimal string, e.g. "0.0416"; null when the cloud publishes none. */
+  hourlyPrice: string | null
   currency: string
 }
 
@@ -37,6 +37,8 @@ export interface ProviderMachine {
    * ClientToken, a tag elsewhere): how a create interrupted by a crash is found and adopted.
    */
   clientToken?: string | null
+  /** The machine's tags at the cloud (our own client-token tag left out). */
+  tags?: string[]
 }
 
 export interface CreateMachineSpec {
@@ -61,6 +63,8 @@ export interface DockerOptions {
 }
 
 export interface ProviderDriver {
+  /** One cheap real call that fails with 'credentials-rejected' when the cloud refuses the credentials. */
+  checkCredentials(): Promise<void>
   listSizes(): Promise<ProviderSize[]>
   listImages(): Promise<ProviderImage[]>
   listLocations(): Promise<ProviderLocation[]>
@@ -69,8 +73,10 @@ export interface ProviderDriver {
   /** null when the cloud no longer knows the machine (it is gone). */
   getMachine(id: string): Promise<ProviderMachine | null>
   createMachine(spec: CreateMachineSpec): Promise<ProviderMachine>
-  /** Starts the action; completion is observed through getMachine. */
+  /** Starts the action; completion is observed through listMachines (the watch). */
   performAction(id: string, action: MachineAction): Promise<void>
+  /** Puts the tag on the machine at the cloud (idempotent: a tag it has already is no error). */
+  addTag(id: string, tag: string): Promise<void>
   /** Whether the cloud can do this action on this kind of machine at all (the "never" case). */
   supports(machine: { size: string | null, image: string | null }, action: MachineAction): boolean
   close?(): Promise<void>
@@ -81,6 +87,25 @@ export interface BackendConnection {
   id: string
   credentials: Record<string, unknown>
   settings: Record<string, unknown>
+  /** How long one call may take and how often it is retried (server configuration). */
+  policy: CallPolicy
+  /** Where a driver says what it noticed (a cloud status its table does not know, say). */
+  log: ProviderLog
+}
+
+export interface CallPolicy {
+  /** One attempt's limit (PROVIDER_TIMEOUT_MS); past it the call fails with 'timeout' (504). */
+  timeoutMs: number
+  /** Retries after the first attempt for 429 and, where repeating is safe, 5xx (PROVIDER_RETRIES). */
+  retries: number
+  /** The first backoff; doubled per retry unless the cloud's Retry-After says otherwise. */
+  baseDelayMs: number
+  /** A Retry-After longer than this is not waited out: the caller gets 503 with it. */
+  maxDelayMs: number
+}
+
+export interface ProviderLog {
+  warn(details: Record<string, unknown>, message: string): void
 }
 
 export interface ProviderDefinition {

@@ -1,6 +1,7 @@
 import type { SecretBox } from '../domain/secret-box.ts'
-import type { ProviderDefinition, ProviderDriver } from './driver.ts'
+import type { CallPolicy, ProviderDefinition, ProviderDriver, ProviderLog } from './driver.ts'
 import { ProviderError } from './provider-error.ts'
+import { CredentialsGuard, type CredentialsReport } from './credentials-guard.ts'
 
 interface BackendRow {
   id: string
@@ -8,6 +9,14 @@ interface BackendRow {
   credentials: string
   settings: unknown
   updatedAt: Date
+  credentialsRejectedAt?: Date | null
+}
+
+export interface RegistryOptions {
+  policy: CallPolicy
+  log: ProviderLog
+  /** Told when a cloud refuses a backend's credentials, and when it accepts them again. */
+  onCredentials: CredentialsReport
 }
 
 /**
@@ -18,9 +27,11 @@ export class ProviderRegistry {
   readonly #definitions = new Map<string, ProviderDefinition>()
   readonly #drivers = new Map<string, { version: number, driver: ProviderDriver }>()
   readonly #secrets: SecretBox
+  readonly #options: RegistryOptions
 
-  constructor (secrets: SecretBox) {
+  constructor (secrets: SecretBox, options: RegistryOptions) {
     this.#secrets = secrets
+    this.#options = options
   }
 
   define (type: string, definition: ProviderDefinition): void {
@@ -45,18 +56,27 @@ export class ProviderRegistry {
   /** Every loaded provider's definition, in the order they were defined. */
   get definitions (): Array<[string, ProviderDefinition]> { return [...this.#definitions] }
 
+  /** The backend's driver, reporting refused (and again accepted) credentials for the backend. */
   driverFor (backend: BackendRow): ProviderDriver {
     const cached = this.#drivers.get(backend.id)
-    if (cached !== undefined && cached.version === backend.updatedAt.getTime()) return cached.driver
-    const definition = this.definitionFor(backend)
-    void cached?.driver.close?.()
-    const driver = definition.connect({
-      id: backend.id,
-      credentials: this.#secrets.openJson<Record<string, unknown>>(backend.credentials),
-      settings: (backend.settings ?? {}) as Record<string, unknown>
+    let driver = cached?.driver
+    if (driver === undefined || cached?.version !== backend.updatedAt.getTime()) {
+      void cached?.driver.close?.()
+      driver = this.connect(backend.provider, backend.id, this.#secrets.openJson<Record<string, unknown>>(backend.credentials), backend.settings)
+      this.#drivers.set(backend.id, { version: backend.updatedAt.getTime(), driver })
+    }
+    return new CredentialsGuard(driver, backend.id, backend.credentialsRejectedAt != null, this.#options.onCredentials)
+  }
+
+  /** A driver for credentials not stored yet (the check when a backend is added or changed). */
+  connect (provider: string, id: string, credentials: Record<string, unknown>, settings: unknown): ProviderDriver {
+    return this.definitionFor({ provider }).connect({
+      id,
+      credentials,
+      settings: (settings ?? {}) as Record<string, unknown>,
+      policy: this.#options.policy,
+      log: this.#options.log
     })
-    this.#drivers.set(backend.id, { version: backend.updatedAt.getTime(), driver })
-    return driver
   }
 
   forget (backendId: string): void {

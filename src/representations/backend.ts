@@ -9,6 +9,9 @@ export const toBackend = (row: BackendRow): Static<typeof Backend> => ({
   provider: row.provider,
   enabled: row.enabled,
   settings: row.settings as Record<string, unknown>,
+  credentials_status: row.credentialsRejectedAt === null ? 'ok' : 'rejected',
+  credentials_error: row.credentialsError,
+  credentials_rejected_at: row.credentialsRejectedAt?.toISOString() ?? null,
   created_at: row.createdAt.toISOString(),
   updated_at: row.updatedAt.toISOString()
 })

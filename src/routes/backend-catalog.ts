@@ -28,7 +28,7 @@ const backendCatalog: FastifyPluginAsyncTypebox = async (app) => {
       cpus: size.cpus,
       ram: size.ramMb,
       disk: size.diskGb,
-      price: priceNumber(size.hourlyPrice)!,
+      price: priceNumber(size.hourlyPrice),
       currency: size.currency,
       fetched_at: size.fetchedAt.toISOString(),
       unsupported_actions: driver === null ? [] : MACHINE_ACTIONS.filter((action) => !driver.supports({ size: size.sizeId, image: null }, action))

@@ -1,5 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { archivedMachine } from '../problems.ts'
+import { Type, type Static } from '@sinclair/typebox'
+import { Problem } from '../problems.ts'
+import { ProviderError } from '../providers/provider-error.ts'
+import { ONE_LINE_PATTERN } from '../schemas/common.ts'
+import { IdempotencyKeys } from '../services/idempotency-keys.ts'
 import { actor } from '../plugins/auth.ts'
 import { toMistMachine, toMistMachineCreated } from '../representations/mist-machine.ts'
 import { BackendParams } from '../schemas/backend.ts'
@@ -12,8 +16,15 @@ import { PROVIDER_PROBLEMS, problemResponses } from '../schemas/problem.ts'
 import { findBackend, findMachineAt } from '../services/lookup.ts'
 
 /** The backends API's machines: list (synced with the provider), create, act, tag. */
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({
+    minLength: 1, maxLength: 255, pattern: ONE_LINE_PATTERN, description: 'Makes the create safe to retry: any unique string per request, e.g. a UUID (kept 24 hours)'
+  }))
+})
+
 const backendMachines: FastifyPluginAsyncTypebox<{ bodyLimit: number }> = async (app, options) => {
   const createBody = machineCreateBody(app.providers.definitions)
+  const idempotency = new IdempotencyKeys(app.db)
 
   app.get('/backends/:backend_id/machines', {
     schema: {
@@ -40,16 +51,47 @@ const backendMachines: FastifyPluginAsyncTypebox<{ bodyLimit: number }> = async 
       summary: 'Create a machine',
       description: 'Without key, your default key is used (422 when you have none). Fields a provider adds (docker_* for docker) apply to its backends only (422 elsewhere). ' +
         'An admin password is generated and kept, sealed, for the machine API. The answer\'s machine_api_id, and the Location header, name the machine API\'s record. ' +
-        '409 when the backend is disabled.',
+        '409 when the backend is disabled. With an Idempotency-Key header a retry (same user, same key) is answered the first answer and never makes a second machine; ' +
+        'the same key with another body is 422; while the first request is still running, or the cloud did not answer it yet, 409 with Retry-After.',
       params: BackendParams,
+      headers: IdempotencyHeaders,
       body: createBody,
       response: { 201: MistMachineCreated, ...problemResponses(400, 404, 409, 413, 415, 422, ...PROVIDER_PROBLEMS) }
     }
   }, async (request, reply) => {
-    const backend = await findBackend(app.db, actor(request), request.params.backend_id)
-    const machine = await app.machines.create(actor(request), backend, request.body as MachineCreateBody)
-    reply.code(201).header('location', `/api/machine/${machine.id}`)
-    return toMistMachineCreated(machine)
+    const user = actor(request)
+    const backend = await findBackend(app.db, user, request.params.backend_id)
+    const key = request.headers['idempotency-key']
+    if (key === undefined) {
+      const machine = await app.machines.create(user, backend, request.body as MachineCreateBody)
+      return reply.code(201).header('location', `/api/machine/${machine.id}`).send(toMistMachineCreated(machine))
+    }
+    const begun = await idempotency.begin(user.id, key, backend.id, request.body)
+    // Only a 201 is ever kept (a refusal releases the key), and it was this route's own answer.
+    if (begun.kind === 'replay') return reply.code(201).header('location', begun.answer.location).send(begun.answer.body as Static<typeof MistMachineCreated>)
+    if (begun.kind === 'unsettled') {
+      // The first request is still running, or the cloud did not answer it: its machine, once the
+      // sync has found it, is the answer; until then the retry is told to come back.
+      const machine = await app.db.machine.findUnique({ where: { uuid: begun.uuid } })
+      if (machine === null) {
+        throw new Problem('conflict', 'a create with this Idempotency-Key is in progress or its outcome is not known yet; retry later', { headers: { 'retry-after': '5' } })
+      }
+      const answer = { status: 201, location: `/api/machine/${machine.id}`, body: toMistMachineCreated(machine) }
+      await idempotency.keep(user.id, key, answer)
+      return reply.code(201).header('location', answer.location).send(answer.body)
+    }
+    let machine
+    try {
+      machine = await app.machines.create(user, backend, request.body as MachineCreateBody, begun.uuid)
+    } catch (error) {
+      // Refused for sure: nothing was made, the key is free for a corrected request. Otherwise
+      // the cloud may have made it: the key stays, and a retry is answered once the sync knows.
+      if (error instanceof Problem || (error instanceof ProviderError && error.certainlyNotDone)) await idempotency.release(user.id, key)
+      throw error
+    }
+    const answer = { status: 201, location: `/api/machine/${machine.id}`, body: toMistMachineCreated(machine) }
+    await idempotency.keep(user.id, key, answer)
+    return reply.code(201).header('location', answer.location).send(answer.body)
   })
 
   app.post('/backends/:backend_id/machines/:machine_id', {
@@ -75,21 +117,15 @@ const backendMachines: FastifyPluginAsyncTypebox<{ bodyLimit: number }> = async 
       operationId: 'tagMachine',
       tags: ['machines (backends API)'],
       summary: 'Tag a machine',
-      description: 'Adds the tag unless the machine has it already; answers the machine\'s tags.',
+      description: 'Adds the tag at the cloud (DigitalOcean\'s tag API, Azure VM tags) and to the record, unless the machine has it already; answers the machine\'s tags. ' +
+        '409 when the machine is destroyed or the backend disabled.',
       params: MachineParams,
       body: TagBody,
-      response: { 200: TagList, ...problemResponses(400, 404, 409, 413, 415) }
+      response: { 200: TagList, ...problemResponses(400, 404, 409, 413, 415, ...PROVIDER_PROBLEMS) }
     }
   }, async (request) => {
     const machine = await findMachineAt(app.db, actor(request), request.params.backend_id, request.params.machine_id)
-    const { tag } = request.body
-    // One conditional write: concurrent taggers cannot add the same tag twice.
-    await app.db.machine.updateMany({
-      where: { id: machine.id, state: { not: 'terminated' }, NOT: { tags: { has: tag } } },
-      data: { tags: { push: tag } }
-    })
-    const tagged = await app.db.machine.findUniqueOrThrow({ where: { id: machine.id }, select: { tags: true, state: true } })
-    if (tagged.state === 'terminated') throw archivedMachine('tagged', tagged.state)
+    const tagged = await app.machines.tag(machine, request.body.tag)
     return { tags: tagged.tags }
   })
 }

@@ -1,4 +1,6 @@
+import type { FastifyInstance } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ProviderError } from '../providers/provider-error.ts'
 import { Type } from '@sinclair/typebox'
 import { shortId } from '../domain/ids.ts'
 import { invalidFields, Problem } from '../problems.ts'
@@ -6,7 +8,7 @@ import type { ProviderDefinition } from '../providers/driver.ts'
 import { toBackend } from '../representations/backend.ts'
 import { Backend, BackendList, BackendParams, BackendStateBody, type BackendCreateBody, type BackendUpdateBody } from '../schemas/backend.ts'
 import { backendCreateBody, backendUpdateBody } from '../schemas/provider-bodies.ts'
-import { problemResponses } from '../schemas/problem.ts'
+import { PROVIDER_PROBLEMS, problemResponses } from '../schemas/problem.ts'
 import { findBackend, ownedBy } from '../services/lookup.ts'
 import { actor } from '../plugins/auth.ts'
 
@@ -25,6 +27,24 @@ function splitFields (provider: string, definition: ProviderDefinition, fields: 
     throw invalidFields(`${foreign.join(', ')} do not apply to ${provider} backends`, foreign.map((field) => ({ field, detail: `does not apply to ${provider} backends` })))
   }
   return { credentials, settings }
+}
+
+/**
+ * One cheap real call with the credentials before they are stored: refused ones answer 422 and
+ * nothing is kept; an unreachable cloud answers 503/504 (the ProviderError's own problem).
+ */
+async function checkWithCloud (app: FastifyInstance, provider: string, backendId: string, credentials: Record<string, unknown>, settings: Record<string, unknown>): Promise<void> {
+  const driver = app.providers.connect(provider, backendId, credentials, settings)
+  try {
+    await driver.checkCredentials()
+  } catch (error) {
+    if (error instanceof ProviderError && error.failure === 'credentials-rejected') {
+      throw new Problem('credentials-rejected', `${provider} refused these credentials: ${error.message}`)
+    }
+    throw error
+  } finally {
+    await driver.close?.()
+  }
 }
 
 function checkProviderFields (definition: ProviderDefinition, credentials: Record<string, unknown>, settings: Record<string, unknown>): void {
@@ -58,16 +78,18 @@ const backends: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Add a backend',
       description: 'Body: title, provider and that provider\'s credentials and settings (one branch per provider; GET /providers lists them). Credentials are sealed at rest and never returned.',
       body: createBody,
-      response: { 201: Backend, ...problemResponses(400, 413, 415, 422) }
+      response: { 201: Backend, ...problemResponses(400, 413, 415, 422, ...PROVIDER_PROBLEMS) }
     }
   }, async (request, reply) => {
     const { title, provider, enabled, ...fields } = request.body as BackendCreateBody
     const definition = app.providers.definitionFor({ provider })
     const { credentials, settings } = splitFields(provider, definition, fields)
     checkProviderFields(definition, credentials, settings)
+    const id = shortId()
+    await checkWithCloud(app, provider, id, credentials, settings)
     const row = await app.db.backend.create({
       data: {
-        id: shortId(),
+        id,
         title,
         provider: provider as never,
         enabled: enabled ?? true,
@@ -92,7 +114,7 @@ const backends: FastifyPluginAsyncTypebox = async (app) => {
         'A field of another provider than the backend\'s is refused (422).',
       params: BackendParams,
       body: updateBody,
-      response: { 200: Backend, ...problemResponses(400, 404, 413, 415, 422) }
+      response: { 200: Backend, ...problemResponses(400, 404, 413, 415, 422, ...PROVIDER_PROBLEMS) }
     }
   }, async (request) => {
     const backend = await findBackend(app.db, actor(request), request.params.backend_id)
@@ -105,9 +127,20 @@ const backends: FastifyPluginAsyncTypebox = async (app) => {
     const credentials = { ...app.secrets.openJson<Record<string, unknown>>(backend.credentials), ...changes.credentials }
     const settings = { ...(backend.settings as Record<string, unknown>), ...changes.settings }
     checkProviderFields(definition, credentials, settings)
+    // New credentials (or settings that say where they apply) are tried before they replace the old.
+    if (Object.keys(changes.credentials).length > 0 || Object.keys(changes.settings).length > 0) {
+      await checkWithCloud(app, backend.provider, backend.id, credentials, settings)
+    }
     const row = await app.db.backend.update({
       where: { id: backend.id },
-      data: { title: title ?? newName, enabled, credentials: app.secrets.sealJson(credentials), settings: settings as object }
+      data: {
+        title: title ?? newName,
+        enabled,
+        credentials: app.secrets.sealJson(credentials),
+        settings: settings as object,
+        // Credentials the cloud has just accepted are no longer failing.
+        ...(Object.keys(changes.credentials).length > 0 ? { credentialsRejectedAt: null, credentialsError: null } : {})
+      }
     })
     if (enabled === true && !backend.enabled) await app.watcher.recover({ backendId: backend.id })
     // Sizes and prices may differ under other credentials or settings.

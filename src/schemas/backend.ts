@@ -13,6 +13,11 @@ export const Backend = Type.Object({
   provider: Type.String({ description: 'The backend\'s provider type (GET /providers lists those this server has loaded)' }),
   enabled: Type.Boolean({ description: 'A disabled backend is neither synced nor polled, and its machines refuse actions (409)' }),
   settings: Type.Record(Type.String(), Type.Unknown(), { description: 'Plain (non-secret) provider settings. ' + xmlMapNote }),
+  credentials_status: Type.Union([Type.Literal('ok'), Type.Literal('rejected')], {
+    description: 'rejected: the cloud refused the credentials (401/403) on its last call; calls answer 502 provider-credentials-rejected until they work again (update the credentials with PUT)'
+  }),
+  credentials_error: Type.Union([Type.String(), Type.Null()], { description: 'What the cloud said when it refused them' }),
+  credentials_rejected_at: Type.Union([DateTime, Type.Null()]),
   created_at: DateTime,
   updated_at: DateTime
 }, { title: 'Backend', xml: { name: 'backend' }, description: 'A cloud account; its credentials are never returned' })
@@ -51,8 +56,8 @@ export const Size = Type.Object({
   cpus: Type.Integer(),
   ram: Type.Integer({ description: 'MiB' }),
   disk: Type.Integer({ description: 'GiB' }),
-  price: Type.Number({ description: 'Hourly price while running' }),
-  currency: Type.String({ description: 'ISO 4217' }),
+  price: Type.Union([Type.Number(), Type.Null()], { description: 'Hourly price while running; null when the provider publishes none for this size (never 0)' }),
+  currency: Type.Union([Type.String(), Type.Null()], { description: 'ISO 4217; null with a null price' }),
   fetched_at: Type.String({ format: 'date-time', description: 'When the price was fetched from the provider' }),
   unsupported_actions: Type.Array(Type.String({ xml: { name: 'action' } }), { description: 'Actions machines of this size can never do (422 action-not-supported), e.g. spot sizes cannot shutdown or start; empty when this server has not loaded the provider' })
 }, { title: 'Size', xml: { name: 'size' } })

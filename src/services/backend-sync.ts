@@ -1,7 +1,7 @@
 import type { Backend, Machine, PrismaClient, TransitionCause } from '../generated/prisma/client.ts'
 import { isTransitional, SETTLES_INTO } from '../domain/machine-states.ts'
 import type { ProviderDriver, ProviderMachine } from '../providers/driver.ts'
-import { reconcile } from './reconcile.ts'
+import { applyDetails, countMissing, detailsDiffer, type DetailChange } from './reconcile.ts'
 import { applyTransitions, type BatchedTransition } from './transitions.ts'
 
 export interface SyncOptions {
@@ -14,6 +14,8 @@ export interface SyncOptions {
   staleGraceMs: number
   /** Creates recorded longer ago than this and still unanswered were cut off (a crash): reconcile them. */
   intentGraceMs: number
+  /** The machine API's kind for machines adopted from the cloud ("vm", "container"). */
+  machineKind: string
 }
 
 export interface SyncResult {
@@ -31,22 +33,35 @@ export interface SyncResult {
  * write is conditional on the state it read.
  */
 export async function syncBackend (db: PrismaClient, driver: ProviderDriver, backend: Backend, options: SyncOptions): Promise<SyncResult> {
-  // Records are read before the cloud is listed: a machine created after the list was taken is
-  // not in it, and read afterwards it would be taken for one the cloud no longer knows.
+  // Intents, then records, then the cloud: a create that finishes meanwhile is then seen as an
+  // intent or as a record (never as neither, which would make its machine look foreign), and a
+  // machine created after the list was taken is not taken for one the cloud no longer knows.
+  const intents = await db.machineIntent.findMany({ where: { backendId: backend.id } })
   const records = await db.machine.findMany({ where: { backendId: backend.id, state: { not: 'terminated' } }, orderBy: { id: 'asc' } })
-  const intents = await db.machineIntent.findMany({ where: { backendId: backend.id, state: 'creating' } })
   const listed = await driver.listMachines()
   const observed = new Map(listed.map((machine) => [machine.id, machine]))
   const now = Date.now()
   const kept: Machine[] = []
-  // State changes are written together, in one statement; the rarer change of details alone, one by one.
+  // State changes are written together, in one statement; so are changes of details alone.
   const changes: Array<BatchedTransition & { record: Machine }> = []
+  const details: DetailChange[] = []
+  const missing: Machine[] = []
   for (const record of records) {
     const seen = observed.get(record.providerId) ?? null
+    if (seen === null && !goneForGood(record)) {
+      missing.push(record)
+      kept.push(record)
+      continue
+    }
     const to = seen?.state ?? 'terminated'
     if (isStale(record, seen, now, options.staleGraceMs)) kept.push(record)
-    else if (to === record.state) kept.push(await reconcile(db, record, seen, options.cause))
-    else {
+    else if (to === record.state) {
+      if (seen !== null && detailsDiffer(record, seen)) {
+        const patch = { publicIps: seen.publicIps, privateIps: seen.privateIps, publicUrl: seen.publicUrl, extra: seen.extra }
+        details.push({ machineId: record.id, state: record.state, ...patch })
+        kept.push({ ...record, ...patch, extra: seen.extra as Machine['extra'], missingPasses: 0 })
+      } else kept.push(record)
+    } else {
       changes.push({
         record,
         machineId: record.id,
@@ -59,6 +74,8 @@ export async function syncBackend (db: PrismaClient, driver: ProviderDriver, bac
     }
   }
   const at = new Date()
+  await countMissing(db, missing)
+  await applyDetails(db, details, at)
   const moved = await applyTransitions(db, changes, options.cause, at)
   // A change that lost to a concurrent one (an action meanwhile) is read back as it now stands.
   const lost = changes.filter((change) => !moved.has(change.machineId)).map((change) => change.machineId)
@@ -72,20 +89,82 @@ export async function syncBackend (db: PrismaClient, driver: ProviderDriver, bac
       state: change.to,
       lastTransition: at,
       updatedAt: at,
+      missingPasses: 0,
       destroyedAt: change.to === 'terminated' ? at : change.record.destroyedAt
     })),
     ...reread
-  ].filter((machine) => machine.state !== 'terminated').sort((a, b) => a.id - b.id)
+  ].filter((machine) => machine.state !== 'terminated')
   let unsettled = machines.filter((machine) => isTransitional(machine.state)).length
+  const byToken = new Map(listed.filter((machine) => machine.clientToken != null).map((machine) => [machine.clientToken!, machine]))
   for (const intent of intents) {
-    if (now - intent.createdAt.getTime() < options.intentGraceMs) { unsettled++; continue }
-    const adopted = await settleIntent(db, intent, listed.find((machine) => machine.clientToken === intent.uuid) ?? null)
+    if (intent.state === 'creating' && now - intent.createdAt.getTime() < options.intentGraceMs) { unsettled++; continue }
+    const found = byToken.get(intent.uuid) ?? null
+    // A failed intent is kept for the case its machine turns up late; until then nothing to do.
+    if (found === null && intent.state !== 'creating') continue
+    const adopted = await settleIntent(db, intent, found)
     if (adopted !== null && adopted.state !== 'terminated') {
       machines.push(adopted)
       if (isTransitional(adopted.state)) unsettled++
     }
   }
+  const recorded = new Set(records.map((record) => record.providerId))
+  const intended = new Set(intents.map((intent) => intent.uuid))
+  const foreign = listed.filter((machine) => !recorded.has(machine.id) && machine.state !== 'terminated' &&
+    (machine.clientToken == null || !intended.has(machine.clientToken)))
+  for (const adopted of await adoptForeign(db, backend, foreign, options.machineKind)) {
+    machines.push(adopted)
+    if (isTransitional(adopted.state)) unsettled++
+  }
+  machines.sort((a, b) => a.id - b.id)
   return { machines, unsettled }
+}
+
+/**
+ * Missing from one complete listing is not gone: clouds drop a machine from a list for a moment
+ * (eventual consistency, a blip). Gone is missing twice in a row, or missing while being destroyed.
+ */
+const goneForGood = (record: Machine): boolean => record.state === 'destroying' || record.missingPasses + 1 >= MISSES_UNTIL_GONE
+
+export const MISSES_UNTIL_GONE = 2
+
+/**
+ * Machines someone made outside Stratus (the cloud's console, another tool) become records of the
+ * backend's owner, priced from the cached sizes; two servers adopting the same machine at once
+ * write it once (the backend + provider id is unique).
+ */
+async function adoptForeign (db: PrismaClient, backend: Backend, found: readonly ProviderMachine[], kind: string): Promise<Machine[]> {
+  if (found.length === 0) return []
+  const sizes = await db.size.findMany({ where: { backendId: backend.id, sizeId: { in: [...new Set(found.flatMap((machine) => machine.size ?? []))] } } })
+  const priceOf = new Map(sizes.map((size) => [size.sizeId, size]))
+  const at = new Date()
+  return db.$transaction(async (tx) => {
+    const rows = await tx.machine.createManyAndReturn({
+      skipDuplicates: true,
+      data: found.map((machine) => ({
+        backendId: backend.id,
+        providerId: machine.id,
+        name: machine.name,
+        state: machine.state,
+        kind,
+        size: machine.size,
+        image: machine.image,
+        location: machine.location,
+        publicIps: machine.publicIps,
+        privateIps: machine.privateIps,
+        tags: machine.tags ?? [],
+        extra: machine.extra as object,
+        hourlyPrice: machine.size === null ? null : priceOf.get(machine.size)?.hourlyPrice ?? null,
+        currency: machine.size === null ? null : priceOf.get(machine.size)?.currency ?? null,
+        lastTransition: at,
+        publicUrl: machine.publicUrl,
+        ownerId: backend.ownerId
+      }))
+    })
+    await tx.transition.createMany({
+      data: rows.map((row) => ({ machineId: row.id, fromState: null, toState: row.state, at, cause: 'provider_sync' as const, detail: 'adopted: created outside Stratus' }))
+    })
+    return rows
+  })
 }
 
 function isStale (record: Machine, seen: ProviderMachine | null, now: number, graceMs: number): boolean {
@@ -105,7 +184,7 @@ async function settleIntent (db: PrismaClient, intent: Intent, found: ProviderMa
   }
   return db.$transaction(async (tx) => {
     // The server that made the call may finish meanwhile: whoever removes the intent writes the row.
-    const claimed = await tx.machineIntent.deleteMany({ where: { uuid: intent.uuid, state: 'creating' } })
+    const claimed = await tx.machineIntent.deleteMany({ where: { uuid: intent.uuid } })
     if (claimed.count === 0) return null
     const at = new Date()
     const row = await tx.machine.create({
@@ -128,7 +207,8 @@ async function settleIntent (db: PrismaClient, intent: Intent, found: ProviderMa
         lastTransition: at,
         publicUrl: found.publicUrl,
         adminPassword: intent.adminPassword,
-        ownerId: intent.ownerId
+        ownerId: intent.ownerId,
+        tags: found.tags ?? []
       }
     })
     await tx.transition.create({

@@ -97,7 +97,9 @@ export class BackendWatcher {
   }
 
   #pass (backend: Backend, cause: TransitionCause): Promise<SyncResult> {
-    return syncBackend(this.db, this.providers.driverFor(backend), backend, { cause, staleGraceMs: this.options.staleGraceMs, intentGraceMs: this.options.intentGraceMs })
+    return syncBackend(this.db, this.providers.driverFor(backend), backend, {
+      cause, staleGraceMs: this.options.staleGraceMs, intentGraceMs: this.options.intentGraceMs, machineKind: this.providers.definitionFor(backend).machineKind
+    })
   }
 
   async #watch ({ backendId, cause, failures = 0 }: WatchJob): Promise<void> {

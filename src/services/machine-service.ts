@@ -8,7 +8,7 @@ import type { CreateMachineSpec } from '../providers/driver.ts'
 import type { MachineCreateBody } from '../schemas/mist-machine.ts'
 import { ProviderError } from '../providers/provider-error.ts'
 import type { ProviderRegistry } from '../providers/provider-registry.ts'
-import { invalidFields, Problem } from '../problems.ts'
+import { archivedMachine, invalidFields, Problem } from '../problems.ts'
 import { BACKENDS_API, type Vocabulary } from '../domain/vocabulary.ts'
 import { applyTransition } from './transitions.ts'
 import type { SizeCatalog } from './size-catalog.ts'
@@ -40,7 +40,8 @@ export class MachineService {
     private readonly secrets: SecretBox
   ) {}
 
-  async create (owner: Principal, backend: Backend, input: CreateMachineInput): Promise<Machine> {
+  /** `uuid`: the machine's uuid and the cloud's client token (an Idempotency-Key's, so a retry finds it). */
+  async create (owner: Principal, backend: Backend, input: CreateMachineInput, uuid: string = randomUUID()): Promise<Machine> {
     const definition = this.providers.definitionFor(backend)
     if (!backend.enabled) throw disabled(backend)
     // Fields another loaded provider reads (docker_* on a sandbox backend, say) do not apply here.
@@ -65,7 +66,6 @@ export class MachineService {
     const size = await this.sizes.find(backend, input.size)
     if (size === undefined) throw new Problem('unknown-reference', `size ${input.size} is not offered by backend ${backend.id}`)
 
-    const uuid = randomUUID()
     const adminPassword = randomSecret(20)
     const spec: CreateMachineSpec = {
       name: input.name,
@@ -175,6 +175,21 @@ export class MachineService {
     }
     await this.watcher.watch(machine.backendId, 'api_action')
     return claimed.machine
+  }
+
+  /** The tag goes to the cloud first: a tag the cloud refused is not recorded. */
+  async tag (machine: MachineWithBackend, tag: string): Promise<{ tags: string[] }> {
+    if (machine.state === 'terminated') throw archivedMachine('tagged', machine.state)
+    if (!machine.backend.enabled) throw disabled(machine.backend)
+    if (!machine.tags.includes(tag)) await this.providers.driverFor(machine.backend).addTag(machine.providerId, tag)
+    // One conditional write: concurrent taggers cannot add the same tag twice.
+    await this.db.machine.updateMany({
+      where: { id: machine.id, state: { not: 'terminated' }, NOT: { tags: { has: tag } } },
+      data: { tags: { push: tag } }
+    })
+    const tagged = await this.db.machine.findUniqueOrThrow({ where: { id: machine.id }, select: { tags: true, state: true } })
+    if (tagged.state === 'terminated') throw archivedMachine('tagged', tagged.state)
+    return { tags: tagged.tags }
   }
 
   async #invalidState (machineId: number, action: MachineAction, words: Vocabulary): Promise<Problem> {

@@ -1,48 +1,45 @@
-import type { Machine, PrismaClient, TransitionCause } from '../generated/prisma/client.ts'
+import type { Machine, PrismaClient } from '../generated/prisma/client.ts'
 import type { ProviderMachine } from '../providers/driver.ts'
-import { applyTransition } from './transitions.ts'
+import { canonicalJson } from '../domain/canonical-json.ts'
 
-/**
- * Brings one machine record in line with what its provider reports: a different state becomes
- * a transition (conditional on the state we read, so a concurrent action wins over stale news);
- * a machine the provider no longer knows is terminated.
- */
-export async function reconcile (db: PrismaClient, machine: Machine, observed: ProviderMachine | null, cause: TransitionCause): Promise<Machine> {
-  const to = observed?.state ?? 'terminated'
-  const patch = observed === null
-    ? { publicIps: [], privateIps: [] }
-    : { publicIps: observed.publicIps, privateIps: observed.privateIps, publicUrl: observed.publicUrl, extra: observed.extra as object }
-  if (to !== machine.state) {
-    const changed = await applyTransition(db, {
-      machineId: machine.id,
-      from: [machine.state],
-      to,
-      cause,
-      detail: observed === null ? 'the provider no longer knows the machine' : undefined,
-      patch
-    })
-    return changed?.machine ?? machine
-  }
-  if (observed !== null && !sameDetails(machine, observed)) {
-    await db.machine.updateMany({ where: { id: machine.id, state: machine.state }, data: patch })
-    return { ...machine, ...patch } as Machine
-  }
-  return machine
+/** What a look at the cloud may change on a machine whose state it confirms. */
+export interface DetailChange {
+  machineId: number
+  state: Machine['state']
+  publicIps: string[]
+  privateIps: string[]
+  publicUrl: string | null
+  extra: unknown
 }
 
-const sameDetails = (machine: Machine, observed: ProviderMachine): boolean =>
-  machine.publicUrl === observed.publicUrl &&
-  JSON.stringify(machine.publicIps) === JSON.stringify(observed.publicIps) &&
-  JSON.stringify(machine.privateIps) === JSON.stringify(observed.privateIps) &&
-  canonical(machine.extra) === canonical(observed.extra)
+/** Whether the cloud's view of a machine differs from its record in anything but state. */
+export const detailsDiffer = (machine: Machine, observed: ProviderMachine): boolean =>
+  machine.missingPasses !== 0 ||
+  machine.publicUrl !== observed.publicUrl ||
+  JSON.stringify(machine.publicIps) !== JSON.stringify(observed.publicIps) ||
+  JSON.stringify(machine.privateIps) !== JSON.stringify(observed.privateIps) ||
+  canonicalJson(machine.extra) !== canonicalJson(observed.extra)
 
 /**
- * JSON with object keys sorted: PostgreSQL's jsonb keeps keys in its own order, so the stored
- * details never read back in the provider's order, and a plain comparison would rewrite every
- * machine on every pass.
+ * Details that changed (IPs that appear after boot, the provider's extra), in one statement for
+ * the whole pass, each conditional on the state read so a concurrent transition wins. Being seen
+ * again also clears a machine's missing count.
  */
-function canonical (value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) => inner !== null && typeof inner === 'object' && !Array.isArray(inner)
-    ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0))
-    : inner)
+export async function applyDetails (db: PrismaClient, changes: readonly DetailChange[], at = new Date()): Promise<void> {
+  if (changes.length === 0) return
+  const rows = changes.map((change) => ({
+    id: change.machineId, state: change.state, public_ips: change.publicIps, private_ips: change.privateIps, public_url: change.publicUrl, extra: change.extra
+  }))
+  await db.$executeRaw`
+    UPDATE machines m SET public_ips = c.public_ips, private_ips = c.private_ips, public_url = c.public_url, extra = c.extra,
+      missing_passes = 0, updated_at = ${at}
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS c(id int, state machine_state, public_ips text[], private_ips text[], public_url text, extra jsonb)
+    WHERE m.id = c.id AND m.state = c.state`
+}
+
+/** Machines missing from a complete listing: counted, so that two misses in a row destroy them. */
+export async function countMissing (db: PrismaClient, machines: readonly Machine[]): Promise<void> {
+  if (machines.length === 0) return
+  await db.$executeRaw`UPDATE machines SET missing_passes = missing_passes + 1
+    WHERE id = ANY(${machines.map((machine) => machine.id)}::int[]) AND state <> 'terminated'`
 }

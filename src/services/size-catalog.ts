@@ -30,7 +30,7 @@ export class SizeCatalog {
       const price = parsePrice(size.hourlyPrice, size.currency)
       return {
         backendId: backend.id, sizeId: size.id, name: size.name, cpus: size.cpus, ramMb: size.ramMb,
-        diskGb: size.diskGb, hourlyPrice: price.amount, currency: price.currency, fetchedAt
+        diskGb: size.diskGb, hourlyPrice: price?.amount ?? null, currency: price?.currency ?? null, fetchedAt
       }
     })
     // An upsert, not delete-and-insert: concurrent refreshes (two first creates on a fresh

@@ -79,7 +79,8 @@ export async function applyTransitions (db: PrismaClient, changes: readonly Batc
         private_ips = c.private_ips,
         public_url = CASE WHEN c.gone THEN m.public_url ELSE c.public_url END,
         extra = CASE WHEN c.gone THEN m.extra ELSE c.extra END,
-        destroyed_at = CASE WHEN c.to_state = 'terminated' THEN ${at} ELSE m.destroyed_at END
+        destroyed_at = CASE WHEN c.to_state = 'terminated' THEN ${at} ELSE m.destroyed_at END,
+        missing_passes = 0
       FROM c WHERE m.id = c.id AND m.state = c.from_state
       RETURNING m.id, c.from_state, c.to_state, c.detail
     ), history AS (

@@ -3,7 +3,7 @@ import { syncBackend } from '../../src/services/backend-sync.ts'
 import type { ProviderDriver } from '../../src/providers/driver.ts'
 import { addKey, addSandboxBackend, buildTestApp, createMachine } from '../helper.ts'
 
-const OPTIONS = { cause: 'provider_sync' as const, staleGraceMs: 0, intentGraceMs: 60_000 }
+const OPTIONS = { cause: 'provider_sync' as const, staleGraceMs: 0, intentGraceMs: 60_000, machineKind: 'vm' }
 
 t.test('a machine created while a pass lists the cloud is not taken for one the cloud lost', async (t) => {
   const app = await buildTestApp(t, { pollIntervalMs: 60_000 })
@@ -42,7 +42,10 @@ t.test('one pass moves many machines in one statement, each with its history row
   await syncBackend(app.db, driver, backend, OPTIONS)
   t.same((await app.db.machine.aggregate({ _max: { updatedAt: true } }))._max.updatedAt, written, 'a second pass writes nothing')
   await app.db.sandboxInstance.deleteMany({ where: { account: backendId } })
+  const blip = await syncBackend(app.db, driver, backend, OPTIONS)
+  t.equal(blip.machines.length, 5, 'missing from one listing is not gone (a blip)')
+  t.equal(await app.db.machine.count({ where: { id: { in: ids }, missingPasses: 1, state: 'running' } }), 5)
   const gone = await syncBackend(app.db, driver, backend, OPTIONS)
-  t.same(gone.machines, [])
+  t.same(gone.machines, [], 'missing from two listings in a row is gone')
   t.equal(await app.db.machine.count({ where: { id: { in: ids }, state: 'terminated', destroyedAt: { not: null } } }), 5)
 })

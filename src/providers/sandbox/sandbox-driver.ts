@@ -52,6 +52,9 @@ export class SandboxDriver implements ProviderDriver {
     if (fault !== undefined) throw FAULT_ERRORS[fault]()
   }
 
+  /** The simulator accepts every key, unless told to refuse (faults: {credentials: ...}). */
+  async checkCredentials () { this.#failIfInjected('credentials') }
+
   async listSizes () { this.#failIfInjected('catalog'); return [...SANDBOX_SIZES] }
   async listImages () { this.#failIfInjected('catalog'); return [...SANDBOX_IMAGES] }
   async listLocations () { this.#failIfInjected('catalog'); return [...SANDBOX_LOCATIONS] }
@@ -123,6 +126,15 @@ export class SandboxDriver implements ProviderDriver {
     if (count === 0) throw new ProviderError('conflict', `sandbox: instance ${id} changed state meanwhile`)
   }
 
+  async addTag (id: string, tag: string): Promise<void> {
+    this.#failIfInjected('tag')
+    const tagged = await this.#db.$executeRaw`UPDATE sandbox_instances SET tags = array_append(tags, ${tag})
+      WHERE id = ${id} AND account = ${this.#account} AND NOT (${tag} = ANY(tags))`
+    if (tagged === 0 && await this.#db.sandboxInstance.count({ where: { id, account: this.#account } }) === 0) {
+      throw new ProviderError('not-found', `sandbox: no instance ${id}`)
+    }
+  }
+
   supports (machine: { size: string | null }, action: MachineAction): boolean {
     const spot = machine.size !== null && SPOT_SIZES.has(machine.size)
     return !(spot && (action === 'shutdown' || action === 'start'))
@@ -151,6 +163,7 @@ export class SandboxDriver implements ProviderDriver {
       privateIps: live ? [row.privateIp] : [],
       publicUrl: `https://${row.id}.sandbox.invalid/`,
       clientToken: row.clientToken,
+      tags: row.tags,
       extra: {
         instance_id: row.id,
         status: state,

@@ -1,0 +1,239 @@
+import type { AxiosError, AxiosInstance } from 'axios'
+import type { DigitalOcean } from 'digitalocean-js'
+import type { MachineAction } from '../../domain/lifecycle.ts'
+import { md5FingerprintOf, parsePublicKey } from '../../domain/ssh-keys.ts'
+import type { BackendConnection, CallPolicy, CreateMachineSpec, ProviderDriver, ProviderImage, ProviderLocation, ProviderLog, ProviderMachine, ProviderSize } from '../driver.ts'
+import { ProviderError } from '../provider-error.ts'
+import { callWithRetries, failureOfNetworkError, failureOfStatus, retryAfterSeconds, type CallOptions } from '../call-with-retries.ts'
+import { stateOf } from '../status-table.ts'
+import { CLIENT_TOKEN_TAG, countryOfRegion } from './catalog.ts'
+import { loadPrivateSdk } from './sdk.ts'
+import { DROPLET_ACTIONS, DROPLET_STATES } from './states.ts'
+
+/** The largest page DigitalOcean serves: 10,000 droplets are 50 calls, not 500. */
+const PER_PAGE = 200
+
+interface Droplet {
+  id: number
+  name: string
+  status: string
+  size_slug: string
+  created_at: string
+  memory?: number
+  vcpus?: number
+  disk?: number
+  locked?: boolean
+  image?: { id?: number, slug?: string | null, name?: string } | null
+  region?: { slug?: string } | null
+  networks?: { v4?: Array<{ ip_address: string, type: string }>, v6?: Array<{ ip_address: string, type: string }> }
+  tags?: string[]
+}
+
+const READ: CallOptions = { idempotent: true }
+
+/**
+ * DigitalOcean through digitalocean-js: the library's services for what they do whole (create,
+ * actions, keys, tags), its own axios instance for lists, which it would read only one page of.
+ */
+export class DigitalOceanDriver implements ProviderDriver {
+  readonly #client: DigitalOcean
+  readonly #http: AxiosInstance
+  readonly #origin: string
+  readonly #policy: CallPolicy
+  readonly #log: ProviderLog
+
+  constructor (connection: BackendConnection, apiUrl: string) {
+    const { client, http } = loadPrivateSdk(String(connection.credentials.token), apiUrl, connection.policy.timeoutMs)
+    this.#client = client
+    this.#http = http
+    this.#origin = new URL(apiUrl).origin
+    this.#policy = connection.policy
+    this.#log = connection.log
+  }
+
+  #call<T> (options: CallOptions, attempt: () => Promise<T>): Promise<T> {
+    return callWithRetries(this.#policy, options, classify, async () => attempt())
+  }
+
+  /** Every page of a list, following the absolute `links.pages.next` (on the API's own origin only: it carries the token). */
+  async #all<T> (path: string, key: string, params: Record<string, string> = {}): Promise<T[]> {
+    const items: T[] = []
+    let next: string | undefined = path
+    let query: Record<string, string> | undefined = { ...params, per_page: String(PER_PAGE) }
+    while (next !== undefined) {
+      const url: string = next
+      const page = await this.#call(READ, async () => (await this.#http.get(url, { params: query })).data as Record<string, unknown>)
+      const got = page[key]
+      if (!Array.isArray(got)) throw new ProviderError('server-error', `digitalocean: the ${key} page has no ${key} list`)
+      items.push(...(got as T[]))
+      const link = (page.links as { pages?: { next?: string } } | undefined)?.pages?.next
+      if (link !== undefined && new URL(link).origin !== this.#origin) {
+        throw new ProviderError('server-error', `digitalocean: a page link points away from the API (${new URL(link).origin})`)
+      }
+      next = link
+      query = undefined
+    }
+    return items
+  }
+
+  async checkCredentials (): Promise<void> {
+    await this.#call(READ, async () => this.#client.account.getUserInformation())
+  }
+
+  async listSizes (): Promise<ProviderSize[]> {
+    const sizes = await this.#all<{ slug: string, description?: string, vcpus: number, memory: number, disk: number, price_hourly?: number | null, available?: boolean }>('/sizes', 'sizes')
+    return sizes.map((size) => ({
+      id: size.slug,
+      name: `${size.description ?? size.slug} (${size.vcpus} vCPU, ${size.memory} MiB, ${size.disk} GB)`,
+      cpus: size.vcpus,
+      ramMb: size.memory,
+      diskGb: size.disk,
+      hourlyPrice: typeof size.price_hourly === 'number' ? size.price_hourly.toFixed(6) : null,
+      currency: 'USD'
+    }))
+  }
+
+  /** Public distributions and the account's own images (snapshots, custom images). */
+  async listImages (): Promise<ProviderImage[]> {
+    type Image = { id: number, slug: string | null, name: string, distribution: string, public: boolean, type?: string }
+    const [distributions, own] = await Promise.all([
+      this.#all<Image>('/images', 'images', { type: 'distribution' }),
+      this.#all<Image>('/images', 'images', { private: 'true' })
+    ])
+    return [...distributions, ...own].map((image) => ({
+      id: image.slug ?? String(image.id),
+      name: `${image.distribution} ${image.name}`,
+      extra: { image_id: image.id, distribution: image.distribution, public: image.public, type: image.type ?? null }
+    }))
+  }
+
+  async listLocations (): Promise<ProviderLocation[]> {
+    const regions = await this.#all<{ slug: string, name: string, available: boolean }>('/regions', 'regions')
+    return regions.filter((region) => region.available).map((region) => ({ id: region.slug, name: region.name, country: countryOfRegion(region.slug) }))
+  }
+
+  async listMachines (): Promise<ProviderMachine[]> {
+    return (await this.#all<Droplet>('/droplets', 'droplets')).map((droplet) => this.#present(droplet))
+  }
+
+  async getMachine (id: string): Promise<ProviderMachine | null> {
+    try {
+      return this.#present(await this.#call(READ, async () => this.#client.droplets.getExistingDroplet(dropletId(id)) as Promise<unknown> as Promise<Droplet>))
+    } catch (error) {
+      if (error instanceof ProviderError && error.failure === 'not-found') return null
+      throw error
+    }
+  }
+
+  async createMachine (spec: CreateMachineSpec): Promise<ProviderMachine> {
+    const sshKeys = spec.publicKey === null ? [] : [await this.#accountKey(spec.publicKey, spec.name)]
+    const request = {
+      name: spec.name,
+      region: spec.location,
+      size: spec.size,
+      image: spec.image,
+      ssh_keys: sshKeys,
+      user_data: spec.script,
+      monitoring: spec.monitoring,
+      // Our uuid as a tag: a create whose answer was lost is found by the next sync.
+      tags: [`${CLIENT_TOKEN_TAG}${spec.clientToken}`]
+    }
+    const droplet = await this.#call({ idempotent: false }, async () => this.#client.droplets.createNewDroplet(request as never) as Promise<unknown> as Promise<Droplet>)
+    return this.#present(droplet)
+  }
+
+  /** The account key with this key's fingerprint, registered first when the account lacks it. */
+  async #accountKey (publicKey: string, machineName: string): Promise<string> {
+    const parsed = parsePublicKey(publicKey)
+    if (parsed === null) throw new ProviderError('invalid-request', 'digitalocean: the key is not an OpenSSH public key')
+    const fingerprint = md5FingerprintOf(parsed)
+    try {
+      await this.#call(READ, async () => this.#client.ssh.getExistingKey(fingerprint))
+      return fingerprint
+    } catch (error) {
+      if (!(error instanceof ProviderError && error.failure === 'not-found')) throw error
+    }
+    try {
+      await this.#call({ idempotent: false }, async () => this.#client.ssh.createNewKey({ name: `stratus ${machineName}`.slice(0, 255), public_key: parsed.line } as never))
+    } catch (error) {
+      // Registered meanwhile by a concurrent create: the key is there, which is all we need.
+      if (!(error instanceof ProviderError && error.failure === 'invalid-request')) throw error
+      await this.#call(READ, async () => this.#client.ssh.getExistingKey(fingerprint))
+    }
+    return fingerprint
+  }
+
+  async performAction (id: string, action: MachineAction): Promise<void> {
+    if (action === 'destroy') {
+      await this.#call(READ, async () => this.#client.droplets.deleteDroplet(dropletId(id)))
+      return
+    }
+    const services = this.#client.dropletActions
+    const type = DROPLET_ACTIONS[action]
+    const droplet = dropletId(id)
+    await this.#call(READ, async () => type === 'power_on'
+      ? services.powerOnDroplet(droplet)
+      : type === 'shutdown' ? services.shutdownDroplet(droplet) : services.rebootDroplet(droplet))
+  }
+
+  /** DigitalOcean's tag API: a tag must exist before it is attached. */
+  async addTag (id: string, tag: string): Promise<void> {
+    await this.#call(READ, async () => this.#client.tags.createTag(tag))
+    await this.#call(READ, async () => this.#client.tags.tagResources(tag, [{ resource_id: id, resource_type: 'droplet' }] as never))
+  }
+
+  supports (): boolean { return true }
+
+  #present (droplet: Droplet): ProviderMachine {
+    const v4 = droplet.networks?.v4 ?? []
+    const tags = droplet.tags ?? []
+    const token = tags.find((tag) => tag.startsWith(CLIENT_TOKEN_TAG))
+    return {
+      id: String(droplet.id),
+      name: droplet.name,
+      state: stateOf('digitalocean', DROPLET_STATES, droplet.status, this.#log),
+      size: droplet.size_slug ?? null,
+      image: droplet.image?.slug ?? (droplet.image?.id === undefined ? null : String(droplet.image.id)),
+      location: droplet.region?.slug ?? null,
+      publicIps: [...v4, ...(droplet.networks?.v6 ?? [])].filter((net) => net.type === 'public').map((net) => net.ip_address),
+      privateIps: v4.filter((net) => net.type === 'private').map((net) => net.ip_address),
+      publicUrl: null,
+      clientToken: token === undefined ? null : token.slice(CLIENT_TOKEN_TAG.length),
+      tags: tags.filter((tag) => tag !== token),
+      extra: {
+        droplet_id: droplet.id,
+        status: droplet.status,
+        size_slug: droplet.size_slug,
+        region: droplet.region?.slug ?? null,
+        image: droplet.image?.slug ?? droplet.image?.name ?? null,
+        vcpus: droplet.vcpus ?? null,
+        memory: droplet.memory ?? null,
+        disk: droplet.disk ?? null,
+        locked: droplet.locked ?? false,
+        created_at: droplet.created_at
+      }
+    }
+  }
+}
+
+/** Droplet ids are integers; anything else names no droplet (the cloud answers 404 for it). */
+const dropletId = (id: string): number => /^\d{1,18}$/.test(id) ? Number(id) : -1
+
+/** An axios failure as a ProviderError: DigitalOcean's `{id, message}` body, Retry-After or RateLimit-Reset. */
+function classify (error: unknown, signal: AbortSignal): ProviderError {
+  const axiosError = error as AxiosError<{ id?: string, message?: string }>
+  const response = axiosError.response
+  if (response === undefined) {
+    const failure = failureOfNetworkError(error, signal) ?? 'unavailable'
+    return new ProviderError(failure, `digitalocean: ${failure === 'timeout' ? 'no answer in time' : (axiosError.code ?? axiosError.message)}`, { cause: error })
+  }
+  const headers = response.headers as Record<string, string | undefined>
+  const reset = Number(headers['ratelimit-reset'])
+  const retryAfter = retryAfterSeconds(headers['retry-after']) ??
+    (response.status === 429 && Number.isFinite(reset) ? Math.max(1, Math.ceil(reset - Date.now() / 1000)) : undefined)
+  const message = response.data?.message ?? `HTTP ${response.status}`
+  return new ProviderError(failureOfStatus(response.status), `digitalocean: ${message} (${response.status}${response.data?.id === undefined ? '' : ` ${response.data.id}`})`, {
+    cause: error,
+    ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter })
+  })
+}

@@ -1,0 +1,16 @@
+import type { MachineState } from '../../domain/machine-states.ts'
+
+/**
+ * DigitalOcean droplet `status` -> our state (README, "DigitalOcean"). A droplet shows no status
+ * of its own while an action runs: a shutdown reads "active" until it is "off", which the sync's
+ * stale-state grace reads as "not yet".
+ */
+export const DROPLET_STATES: Readonly<Record<string, MachineState>> = {
+  new: 'pending',
+  active: 'running',
+  off: 'stopped',
+  archive: 'terminated'
+}
+
+/** Our actions as droplet action types (destroy is DELETE /droplets/{id}). */
+export const DROPLET_ACTIONS = { start: 'power_on', shutdown: 'shutdown', reboot: 'reboot' } as const

@@ -1,0 +1,84 @@
+import { createServer } from 'node:https'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { AddressInfo } from 'node:net'
+
+export interface FakeRequest {
+  method: string
+  url: URL
+  headers: IncomingMessage['headers']
+  body: unknown
+  rawBody: string
+}
+
+export type FakeHandler = (request: FakeRequest, response: ServerResponse) => Promise<void> | void
+
+export interface HttpsFake {
+  /** https://127.0.0.1:<port> */
+  origin: string
+  close(): Promise<void>
+}
+
+/** Where the throwaway test CA lives (made by scripts/test-ca.ts before the tests). */
+export const TEST_CA_DIR = resolve('.test-ca')
+
+/**
+ * A cloud fake on 127.0.0.1 over HTTPS, with a certificate from the throwaway test CA: the test
+ * process (and any started server) trusts it only through NODE_EXTRA_CA_CERTS.
+ */
+export async function startHttpsFake (handler: FakeHandler): Promise<HttpsFake> {
+  if (process.env.NODE_EXTRA_CA_CERTS === undefined) {
+    throw new Error('the cloud fakes need the test CA: run the tests with `npm test` (it sets NODE_EXTRA_CA_CERTS=.test-ca/ca.pem)')
+  }
+  const server = createServer({
+    key: readFileSync(resolve(TEST_CA_DIR, 'server-key.pem')),
+    cert: readFileSync(resolve(TEST_CA_DIR, 'server.pem'))
+  }, (req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      const rawBody = Buffer.concat(chunks).toString('utf8')
+      let body: unknown = rawBody
+      if ((req.headers['content-type'] ?? '').includes('json') && rawBody !== '') {
+        try { body = JSON.parse(rawBody) } catch { body = rawBody }
+      } else if (rawBody !== '' && /^[[{]/.test(rawBody)) {
+        try { body = JSON.parse(rawBody) } catch { body = rawBody }
+      }
+      Promise.resolve(handler({ method: req.method ?? 'GET', url: new URL(req.url ?? '/', 'https://127.0.0.1'), headers: req.headers, body, rawBody }, res))
+        .catch((error: unknown) => { if (!res.headersSent) sendJson(res, 500, { message: String(error) }) })
+    })
+  })
+  server.keepAliveTimeout = 1000
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+  const { port } = server.address() as AddressInfo
+  return {
+    origin: `https://127.0.0.1:${port}`,
+    close: async () => {
+      server.closeAllConnections()
+      await new Promise<void>((done) => server.close(() => done()))
+    }
+  }
+}
+
+export function sendJson (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return
+  const text = body === undefined ? '' : JSON.stringify(body)
+  res.writeHead(status, { ...(text === '' ? {} : { 'content-type': 'application/json; charset=utf-8' }), ...headers })
+  res.end(text)
+}
+
+/** A fault a test queues: the next matching requests answer it instead of the cloud's answer. */
+export interface Fault { status: number, body?: unknown, headers?: Record<string, string>, delayMs?: number, times: number, match?: (request: FakeRequest) => boolean }
+
+export class FaultQueue {
+  readonly #faults: Fault[] = []
+  add (fault: Omit<Fault, 'times'> & { times?: number }): void { this.#faults.push({ times: 1, ...fault }) }
+  clear (): void { this.#faults.length = 0 }
+  /** The fault for this request, counted down; undefined when the request goes through. */
+  take (request: FakeRequest): Fault | undefined {
+    const fault = this.#faults.find((candidate) => candidate.times > 0 && (candidate.match?.(request) ?? true))
+    if (fault !== undefined) fault.times--
+    return fault
+  }
+}
