@@ -19,7 +19,7 @@ export interface CallOptions {
 export async function callWithRetries<T> (
   policy: CallPolicy,
   options: CallOptions,
-  classify: (error: unknown, signal: AbortSignal) => ProviderError,
+  classify: (error: unknown, signal: AbortSignal) => ProviderError | Promise<ProviderError>,
   attempt: (signal: AbortSignal) => Promise<T>
 ): Promise<T> {
   for (let retry = 0; ; retry++) {
@@ -28,7 +28,7 @@ export async function callWithRetries<T> (
     try {
       return await attempt(signal)
     } catch (error) {
-      failure = error instanceof ProviderError ? error : classify(error, signal)
+      failure = error instanceof ProviderError ? error : await classify(error, signal)
     }
     if (retry >= policy.retries || !retryable(failure, options)) throw failure
     const delayMs = failure.retryAfterSeconds !== undefined

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Backend, Machine, PrismaClient } from '../generated/prisma/client.ts'
 import { isValidNow, MACHINE_ACTIONS, transitionalStateOf, validFromStates, type MachineAction } from '../domain/lifecycle.ts'
 import { isTransitional } from '../domain/machine-states.ts'
-import { randomSecret } from '../domain/ids.ts'
+import { adminPassword as newAdminPassword } from '../domain/ids.ts'
 import type { SecretBox } from '../domain/secret-box.ts'
 import type { CreateMachineSpec } from '../providers/driver.ts'
 import type { MachineCreateBody } from '../schemas/mist-machine.ts'
@@ -66,7 +66,7 @@ export class MachineService {
     const size = await this.sizes.find(backend, input.size)
     if (size === undefined) throw new Problem('unknown-reference', `size ${input.size} is not offered by backend ${backend.id}`)
 
-    const adminPassword = randomSecret(20)
+    const adminPassword = newAdminPassword(20)
     const spec: CreateMachineSpec = {
       name: input.name,
       size: input.size,

@@ -176,10 +176,16 @@ export class DigitalOceanDriver implements ProviderDriver {
       : type === 'shutdown' ? services.shutdownDroplet(droplet) : services.rebootDroplet(droplet))
   }
 
-  /** DigitalOcean's tag API: a tag must exist before it is attached. */
+  /**
+   * DigitalOcean's tag API: a tag must exist before it is attached. Its names are letters, digits,
+   * `:`, `-` and `_` (checked here too: the library puts the name into the path unescaped).
+   */
   async addTag (id: string, tag: string): Promise<void> {
+    if (!/^[a-zA-Z0-9_:-]{1,255}$/.test(tag)) {
+      throw new ProviderError('invalid-request', 'digitalocean: tag names may hold only letters, digits, ":", "-" and "_" (at most 255)')
+    }
     await this.#call(READ, async () => this.#client.tags.createTag(tag))
-    await this.#call(READ, async () => this.#client.tags.tagResources(tag, [{ resource_id: id, resource_type: 'droplet' }] as never))
+    await this.#call(READ, async () => this.#client.tags.tagResources(tag, [id] as never))
   }
 
   supports (): boolean { return true }

@@ -1,0 +1,344 @@
+import { ComputeManagementClient, type VirtualMachine } from '@azure/arm-compute'
+import { NetworkManagementClient } from '@azure/arm-network'
+import { SubscriptionClient } from '@azure/arm-resources-subscriptions'
+import { ClientSecretCredential } from '@azure/identity'
+import type { MachineAction } from '../../domain/lifecycle.ts'
+import { parsePublicKey } from '../../domain/ssh-keys.ts'
+import type { BackendConnection, CallPolicy, CreateMachineSpec, ProviderDriver, ProviderImage, ProviderLocation, ProviderLog, ProviderMachine, ProviderSize } from '../driver.ts'
+import { ProviderError } from '../provider-error.ts'
+import { callWithRetries, failureOfNetworkError, failureOfStatus, retryAfterSeconds, type CallOptions } from '../call-with-retries.ts'
+import { stateOf } from '../status-table.ts'
+import { AZURE_IMAGES, CLIENT_TOKEN_TAG, countryOf, imageOfUrn } from './catalog.ts'
+import { linuxHourlyPrices } from './retail-prices.ts'
+import { AZURE_STATES, DECISIVE_PROVISIONING } from './states.ts'
+
+export interface AzureEndpoints { authorityHost: string, resourceManagerUrl: string, pricesUrl: string }
+
+const READ: CallOptions = { idempotent: true }
+const ADMIN_USER = 'stratus'
+const VNET = 'stratus-vnet'
+/** How often our own short operations (network parts) are polled when Azure gives no Retry-After. */
+const LRO_POLL_MS = 500
+
+/**
+ * Azure VMs through @azure/arm-compute, their NICs and public IPs through @azure/arm-network.
+ * A machine's id is `<resource group>~<vm name>` (lower case): a path segment, where the full
+ * ARM id would not be, and it names the VM in any resource group of the subscription.
+ */
+export class AzureDriver implements ProviderDriver {
+  readonly #compute: ComputeManagementClient
+  readonly #network: NetworkManagementClient
+  readonly #subscriptions: SubscriptionClient
+  readonly #subscription: string
+  readonly #group: string
+  readonly #region: string
+  readonly #extraImages: string[]
+  readonly #endpoints: AzureEndpoints
+  readonly #policy: CallPolicy
+  readonly #log: ProviderLog
+
+  constructor (connection: BackendConnection, endpoints: AzureEndpoints) {
+    const { credentials, settings } = connection
+    // A custom authority host would first be checked against login.microsoftonline.com
+    // (instance discovery): unreachable offline, and a leak of where the server points.
+    const credential = new ClientSecretCredential(String(credentials.tenant_id), String(credentials.client_id), String(credentials.client_secret), {
+      authorityHost: endpoints.authorityHost,
+      disableInstanceDiscovery: true,
+      retryOptions: { maxRetries: 0 }
+    })
+    // Our retries (callWithRetries), not the SDK's: one budget, and a timeout per attempt.
+    const options = { endpoint: endpoints.resourceManagerUrl, retryOptions: { maxRetries: 0 } }
+    this.#subscription = String(settings.subscription_id)
+    this.#compute = new ComputeManagementClient(credential, this.#subscription, options)
+    this.#network = new NetworkManagementClient(credential, this.#subscription, options)
+    this.#subscriptions = new SubscriptionClient(credential, options)
+    this.#group = String(settings.resource_group)
+    this.#region = String(settings.region)
+    this.#extraImages = Array.isArray(settings.images) ? settings.images.map(String) : []
+    this.#endpoints = endpoints
+    this.#policy = connection.policy
+    this.#log = connection.log
+  }
+
+  #call<T> (options: CallOptions, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return callWithRetries(this.#policy, options, (error, signal) => classify(error, signal, this.#endpoints.authorityHost), attempt)
+  }
+
+  async #all<T> (options: CallOptions, pages: (signal: AbortSignal) => AsyncIterable<T>): Promise<T[]> {
+    return this.#call(options, async (signal) => {
+      const items: T[] = []
+      for await (const item of pages(signal)) items.push(item)
+      return items
+    })
+  }
+
+  /** A token, then the subscription: the credentials and their access to it, in two cheap calls. */
+  async checkCredentials (): Promise<void> {
+    try {
+      await this.#call(READ, async (abortSignal) => this.#subscriptions.subscriptions.get(this.#subscription, { abortSignal }))
+    } catch (error) {
+      if (error instanceof ProviderError && error.failure === 'not-found') throw new ProviderError('credentials-rejected', `azure: subscription ${this.#subscription} not found for this service principal`)
+      throw error
+    }
+  }
+
+  async listSizes (): Promise<ProviderSize[]> {
+    const [sizes, prices] = await Promise.all([
+      this.#all(READ, (abortSignal) => this.#compute.virtualMachineSizes.list(this.#region, { abortSignal })),
+      linuxHourlyPrices(this.#endpoints.pricesUrl, this.#region, this.#policy)
+    ])
+    return sizes.flatMap((size) => size.name === undefined ? [] : [{
+      id: size.name,
+      name: `${size.name} (${size.numberOfCores ?? '?'} vCPU, ${size.memoryInMB ?? '?'} MiB)`,
+      cpus: size.numberOfCores ?? 0,
+      ramMb: size.memoryInMB ?? 0,
+      diskGb: Math.round((size.resourceDiskSizeInMB ?? 0) / 1024),
+      // A size the price list does not name has no known price: null, never 0.
+      hourlyPrice: prices.get(size.name)?.price.toFixed(6) ?? null,
+      currency: prices.get(size.name)?.currency ?? 'USD'
+    }])
+  }
+
+  async listImages (): Promise<ProviderImage[]> {
+    const listed = new Set(AZURE_IMAGES.map((image) => image.id))
+    const extra = this.#extraImages.filter((urn) => !listed.has(urn)).flatMap((urn) => {
+      const image = imageOfUrn(urn)
+      return image === null ? [] : [{ id: urn, name: `${image.offer} ${image.sku}`, extra: { publisher: image.publisher, offer: image.offer, sku: image.sku } }]
+    })
+    return [...AZURE_IMAGES, ...extra]
+  }
+
+  async listLocations (): Promise<ProviderLocation[]> {
+    const locations = await this.#all(READ, (abortSignal) => this.#subscriptions.subscriptions.listLocations(this.#subscription, { abortSignal }))
+    return locations
+      .filter((location) => location.metadata?.regionType !== 'Logical' && location.name !== undefined)
+      .map((location) => ({ id: location.name!, name: location.displayName ?? location.name!, country: countryOf(location.metadata?.physicalLocation) }))
+  }
+
+  /** Three listings for the whole subscription (VMs with power states, NICs, public IPs), not calls per VM. */
+  async listMachines (): Promise<ProviderMachine[]> {
+    const [vms, nics, ips] = await Promise.all([
+      this.#all(READ, (abortSignal) => this.#compute.virtualMachines.listAll({ statusOnly: 'true', abortSignal })),
+      this.#all(READ, (abortSignal) => this.#network.networkInterfaces.listAll({ abortSignal })),
+      this.#all(READ, (abortSignal) => this.#network.publicIPAddresses.listAll({ abortSignal }))
+    ])
+    const addressOf = new Map(ips.map((ip) => [String(ip.id).toLowerCase(), ip.ipAddress]))
+    const addressesOf = new Map<string, { public: string[], private: string[] }>()
+    for (const nic of nics) {
+      const vm = nic.virtualMachine?.id?.toLowerCase()
+      if (vm === undefined) continue
+      const found = addressesOf.get(vm) ?? { public: [], private: [] }
+      for (const configuration of nic.ipConfigurations ?? []) {
+        if (configuration.privateIPAddress !== undefined) found.private.push(configuration.privateIPAddress)
+        const ip = configuration.publicIPAddress?.id === undefined ? undefined : addressOf.get(configuration.publicIPAddress.id.toLowerCase())
+        if (ip !== undefined) found.public.push(ip)
+      }
+      addressesOf.set(vm, found)
+    }
+    return vms.map((vm) => this.#present(vm, addressesOf.get(String(vm.id).toLowerCase())))
+  }
+
+  async getMachine (id: string): Promise<ProviderMachine | null> {
+    const { group, name } = vmOf(id)
+    try {
+      return this.#present(await this.#call(READ, async (abortSignal) => this.#compute.virtualMachines.get(group, name, { expand: 'instanceView', abortSignal })))
+    } catch (error) {
+      if (error instanceof ProviderError && error.failure === 'not-found') return null
+      throw error
+    }
+  }
+
+  /**
+   * A public IP and a NIC (in the backend's resource group and virtual network), then the VM.
+   * Each part is made deletable with the VM (deleteOption), so destroying the VM leaves nothing
+   * billing; parts made for a VM the cloud then refused are deleted at once.
+   */
+  async createMachine (spec: CreateMachineSpec): Promise<ProviderMachine> {
+    const image = imageOfUrn(spec.image)
+    if (image === null) throw new ProviderError('invalid-request', `azure: image "${spec.image}" is not publisher:offer:sku:version`)
+    if (spec.location !== this.#region) {
+      throw new ProviderError('invalid-request', `azure: this backend creates VMs in ${this.#region} (its region setting), not ${spec.location}`)
+    }
+    const key = spec.publicKey === null ? null : parsePublicKey(spec.publicKey)
+    if (key !== null && key.type !== 'ssh-rsa' && key.type !== 'ssh-ed25519') throw new ProviderError('invalid-request', `azure: takes RSA or Ed25519 SSH keys only, not ${key.type}`)
+    const tags = { [CLIENT_TOKEN_TAG]: spec.clientToken }
+    const wait = { updateIntervalInMs: LRO_POLL_MS }
+    const subnet = await this.#subnet()
+    const ip = await this.#call(READ, async (abortSignal) => this.#network.publicIPAddresses.createOrUpdate(this.#group, `${spec.name}-ip`, {
+      location: this.#region, tags, sku: { name: 'Standard' }, publicIPAllocationMethod: 'Static', deleteOption: 'Delete'
+    }, { ...wait, abortSignal }))
+    const parts = [() => this.#network.publicIPAddresses.delete(this.#group, `${spec.name}-ip`)]
+    try {
+      const nic = await this.#call(READ, async (abortSignal) => this.#network.networkInterfaces.createOrUpdate(this.#group, `${spec.name}-nic`, {
+        location: this.#region,
+        tags,
+        ipConfigurations: [{ name: 'ipconfig1', subnet: { id: subnet }, publicIPAddress: { id: ip.id, deleteOption: 'Delete' } }]
+      }, { ...wait, abortSignal }))
+      parts.unshift(() => this.#network.networkInterfaces.delete(this.#group, `${spec.name}-nic`))
+      const vm: VirtualMachine = {
+        location: this.#region,
+        tags,
+        hardwareProfile: { vmSize: spec.size },
+        storageProfile: {
+          imageReference: image,
+          osDisk: { createOption: 'FromImage', deleteOption: 'Delete', managedDisk: { storageAccountType: 'Standard_LRS' } }
+        },
+        osProfile: {
+          computerName: spec.name.slice(0, 64),
+          adminUsername: ADMIN_USER,
+          adminPassword: spec.adminPassword,
+          ...(spec.script === null ? {} : { customData: Buffer.from(spec.script).toString('base64') }),
+          linuxConfiguration: {
+            disablePasswordAuthentication: false,
+            ...(key === null ? {} : { ssh: { publicKeys: [{ path: `/home/${ADMIN_USER}/.ssh/authorized_keys`, keyData: key.line }] } })
+          }
+        },
+        networkProfile: { networkInterfaces: [{ id: nic.id, primary: true, deleteOption: 'Delete' }] }
+      }
+      // Only the request: the VM's own operation runs for minutes, and the watch follows it.
+      await this.#call({ idempotent: false }, async (abortSignal) => this.#compute.virtualMachines.createOrUpdate(this.#group, spec.name, vm, { abortSignal }).submitted())
+    } catch (error) {
+      if (error instanceof ProviderError && error.certainlyNotDone) {
+        for (const remove of parts) await remove().catch(() => {})
+      }
+      throw error
+    }
+    const created = await this.getMachine(`${this.#group}~${spec.name}`.toLowerCase())
+    if (created === null) throw new ProviderError('server-error', `azure: VM ${spec.name} was accepted but cannot be read`)
+    return created
+  }
+
+  /** The backend's virtual network (made on first use) and its default subnet. */
+  async #subnet (): Promise<string> {
+    try {
+      const vnet = await this.#call(READ, async (abortSignal) => this.#network.virtualNetworks.get(this.#group, VNET, { abortSignal }))
+      const subnet = vnet.subnets?.find((candidate) => candidate.name === 'default')?.id
+      if (subnet !== undefined) return subnet
+    } catch (error) {
+      if (!(error instanceof ProviderError && error.failure === 'not-found')) throw error
+    }
+    const vnet = await this.#call(READ, async (abortSignal) => this.#network.virtualNetworks.createOrUpdate(this.#group, VNET, {
+      location: this.#region, addressSpace: { addressPrefixes: ['10.42.0.0/16'] }, subnets: [{ name: 'default', addressPrefix: '10.42.0.0/24' }]
+    }, { updateIntervalInMs: LRO_POLL_MS, abortSignal }))
+    const subnet = vnet.subnets?.find((candidate) => candidate.name === 'default')?.id
+    if (subnet === undefined) throw new ProviderError('server-error', `azure: virtual network ${VNET} has no default subnet`)
+    return subnet
+  }
+
+  /**
+   * The action's request, not its end: the transitional state is recorded at once and the watch
+   * reads the final one from the instance view. shutdown deallocates (a stopped but allocated VM
+   * keeps billing for its compute).
+   */
+  async performAction (id: string, action: MachineAction): Promise<void> {
+    const { group, name } = vmOf(id)
+    const vms = this.#compute.virtualMachines
+    await this.#call(READ, async (abortSignal) => {
+      const options = { abortSignal }
+      if (action === 'start') await vms.start(group, name, options).submitted()
+      else if (action === 'shutdown') await vms.deallocate(group, name, options).submitted()
+      else if (action === 'reboot') await vms.restart(group, name, options).submitted()
+      else await vms.delete(group, name, options).submitted()
+    })
+  }
+
+  /** An Azure tag is a name and a value: ours have the name and an empty value. */
+  async addTag (id: string, tag: string): Promise<void> {
+    const { group, name } = vmOf(id)
+    if (tag.length > 512 || /[<>%&\\?/]/.test(tag)) throw new ProviderError('invalid-request', 'azure: tag names may not hold < > % & \\ ? / and are at most 512 characters')
+    const vm = await this.#call(READ, async (abortSignal) => this.#compute.virtualMachines.get(group, name, { abortSignal }))
+    if (vm.tags !== undefined && Object.hasOwn(vm.tags, tag)) return
+    await this.#call(READ, async (abortSignal) => this.#compute.virtualMachines.update(group, name, { tags: { ...vm.tags, [tag]: '' } }, { abortSignal, updateIntervalInMs: LRO_POLL_MS }))
+  }
+
+  supports (): boolean { return true }
+
+  #present (vm: VirtualMachine, addresses?: { public: string[], private: string[] }): ProviderMachine {
+    const codes = (vm.instanceView?.statuses ?? []).map((status) => status.code ?? '')
+    const provisioning = codes.find((code) => code.startsWith('ProvisioningState/'))
+    const power = codes.find((code) => code.startsWith('PowerState/'))
+    const decisive = provisioning !== undefined && DECISIVE_PROVISIONING.has(provisioning.toLowerCase().replace('provisioningstate', 'ProvisioningState')) ? provisioning : undefined
+    const status = decisive ?? power ?? (vm.provisioningState === undefined ? 'PowerState/unknown' : `ProvisioningState/${vm.provisioningState.toLowerCase()}`)
+    const image = vm.storageProfile?.imageReference
+    const tags = vm.tags ?? {}
+    const { group, name } = idOfResource(String(vm.id))
+    return {
+      id: `${group}~${name}`,
+      name: vm.name ?? name,
+      state: stateOf('azure', AZURE_STATES, normalise(status), this.#log),
+      size: vm.hardwareProfile?.vmSize ?? null,
+      image: image?.publisher === undefined ? null : `${image.publisher}:${image.offer}:${image.sku}:${image.version ?? 'latest'}`,
+      location: vm.location ?? null,
+      publicIps: addresses?.public ?? [],
+      privateIps: addresses?.private ?? [],
+      publicUrl: null,
+      clientToken: tags[CLIENT_TOKEN_TAG] ?? null,
+      tags: Object.keys(tags).filter((tag) => tag !== CLIENT_TOKEN_TAG),
+      extra: {
+        vm_id: vm.vmId ?? null,
+        resource_id: vm.id ?? null,
+        resource_group: group,
+        status,
+        vm_size: vm.hardwareProfile?.vmSize ?? null,
+        location: vm.location ?? null
+      }
+    }
+  }
+}
+
+async function reachable (url: string): Promise<boolean> {
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(5000), redirect: 'manual' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Instance-view codes as the table spells them ("PowerState/running"), whatever case Azure used. */
+const normalise = (code: string): string => {
+  const [kind = '', value = ''] = code.split('/')
+  return `${kind.toLowerCase() === 'powerstate' ? 'PowerState' : 'ProvisioningState'}/${value.toLowerCase()}`
+}
+
+/** `<group>~<name>` -> the VM's resource group and name. */
+function vmOf (id: string): { group: string, name: string } {
+  const [group, name, ...rest] = id.split('~')
+  if (group === undefined || name === undefined || rest.length > 0 || group === '' || name === '') throw new ProviderError('not-found', `azure: no VM ${id}`)
+  return { group, name }
+}
+
+function idOfResource (id: string): { group: string, name: string } {
+  const parts = id.split('/')
+  const at = parts.findIndex((part) => part.toLowerCase() === 'resourcegroups')
+  return { group: (parts[at + 1] ?? '').toLowerCase(), name: (parts.at(-1) ?? '').toLowerCase() }
+}
+
+/**
+ * Azure's failures as ProviderErrors: RestError's status and Retry-After; @azure/identity's
+ * errors (a refused secret or unknown client is a rejected credential; an authority that cannot
+ * be reached is an unavailable cloud).
+ */
+async function classify (error: unknown, signal: AbortSignal, authorityHost: string): Promise<ProviderError> {
+  const failure = error as { name?: string, statusCode?: number, code?: string, message?: string, response?: { headers?: { get(name: string): string | undefined } }, errorResponse?: { error?: string, errorDescription?: string } }
+  if (signal.aborted || failure.name === 'AbortError') return new ProviderError('timeout', 'azure: no answer in time', { cause: error })
+  if (failure.name === 'AuthenticationError' || failure.name === 'AuthenticationRequiredError') {
+    const description = failure.errorResponse?.errorDescription?.split('\n')[0] ?? failure.message ?? ''
+    const network = failureOfNetworkError((error as { cause?: unknown }).cause, signal)
+    if (network !== undefined || /ECONNREFUSED|ENOTFOUND|network/i.test(description)) return new ProviderError('unavailable', `azure: ${authorityHost} cannot be reached`, { cause: error })
+    return new ProviderError('credentials-rejected', `azure: ${description.slice(0, 300)}`, { cause: error })
+  }
+  if (failure.name === 'CredentialUnavailableError') {
+    // An unknown tenant and an unreachable authority raise the same error: reaching the host tells them apart.
+    if (await reachable(authorityHost)) return new ProviderError('credentials-rejected', 'azure: the authority does not know this tenant', { cause: error })
+    return new ProviderError('unavailable', `azure: ${authorityHost} cannot be reached`, { cause: error })
+  }
+  if (typeof failure.statusCode === 'number') {
+    const retryAfter = retryAfterSeconds(failure.response?.headers?.get('retry-after'))
+    return new ProviderError(failureOfStatus(failure.statusCode), `azure: ${(failure.message ?? '').slice(0, 300)} (${failure.statusCode}${failure.code === undefined ? '' : ` ${failure.code}`})`, {
+      cause: error, ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter })
+    })
+  }
+  const network = failureOfNetworkError(error, signal)
+  return new ProviderError(network ?? 'unavailable', `azure: ${failure.message ?? String(error)}`, { cause: error })
+}
