@@ -158,7 +158,8 @@ export class AzureFake {
     if (fault !== undefined) {
       if (fault.delayMs !== undefined) await new Promise((done) => setTimeout(done, fault.delayMs))
       if (fault.status === 0) return
-      return sendJson(res, fault.status, fault.body ?? { error: { code: fault.status === 429 ? 'TooManyRequests' : 'InternalServerError', message: fault.status === 429 ? 'The request is being throttled.' : 'An internal error occurred.' } }, fault.headers)
+      // -1: the work is done, but the answer comes only after the delay (a lost answer).
+      if (fault.status !== -1) return sendJson(res, fault.status, fault.body ?? { error: { code: fault.status === 429 ? 'TooManyRequests' : 'InternalServerError', message: fault.status === 429 ? 'The request is being throttled.' : 'An internal error occurred.' } }, fault.headers)
     }
     const identity = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/token)$/.exec(path)
     if (identity !== null) return this.#identity(identity[1]!, identity[2]!, request, res)
@@ -214,7 +215,8 @@ export class AzureFake {
 
     if (action !== undefined) {
       if (existing === undefined) return notFound(`${type}/${name}`)
-      const moves: Record<string, [string, string]> = { start: ['starting', 'running'], deallocate: ['deallocating', 'deallocated'], restart: ['starting', 'running'], powerOff: ['stopping', 'stopped'] }
+      // A restart shows no power state of its own: the VM reads running throughout.
+      const moves: Record<string, [string, string]> = { start: ['starting', 'running'], deallocate: ['deallocating', 'deallocated'], restart: ['running', 'running'], powerOff: ['stopping', 'stopped'] }
       const [via, to] = moves[action]!
       if (existing.properties.provisioningState === 'Deleting') return send(409, { error: { code: 'OperationNotAllowed', message: 'The VM is being deleted.' } })
       existing.power = via

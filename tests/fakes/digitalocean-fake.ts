@@ -143,7 +143,8 @@ export class DigitalOceanFake {
     if (fault !== undefined) {
       if (fault.delayMs !== undefined) await new Promise((done) => setTimeout(done, fault.delayMs))
       if (fault.status === 0) return // never answers: the client's timeout must end it
-      return sendJson(res, fault.status, fault.body ?? { id: fault.status === 429 ? 'too_many_requests' : 'server_error', message: fault.status === 429 ? 'API Rate limit exceeded.' : 'Server was unable to give you a response.' }, fault.headers)
+      // -1: the work is done, but the answer comes only after the delay (a lost answer).
+      if (fault.status !== -1) return sendJson(res, fault.status, fault.body ?? { id: fault.status === 429 ? 'too_many_requests' : 'server_error', message: fault.status === 429 ? 'API Rate limit exceeded.' : 'Server was unable to give you a response.' }, fault.headers)
     }
     const rate = { 'ratelimit-limit': '5000', 'ratelimit-remaining': '4999', 'ratelimit-reset': String(Math.floor(Date.now() / 1000) + 60) }
     if (token === null || !this.#accounts.has(token)) return sendJson(res, 401, { id: 'unauthorized', message: 'Unable to authenticate you' }, rate)

@@ -61,7 +61,7 @@ export class AzureDriver implements ProviderDriver {
   }
 
   #call<T> (options: CallOptions, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    return callWithRetries(this.#policy, options, (error, signal) => classify(error, signal, this.#endpoints.authorityHost), attempt)
+    return callWithRetries(this.#policy, options, (error, signal) => classify(error, signal, this.#endpoints.authorityHost), async (signal) => bounded(signal, attempt(signal)))
   }
 
   async #all<T> (options: CallOptions, pages: (signal: AbortSignal) => AsyncIterable<T>): Promise<T[]> {
@@ -284,6 +284,19 @@ export class AzureDriver implements ProviderDriver {
       }
     }
   }
+}
+
+/** The attempt, or its abort: the SDK's pagers do not all hand the signal to every page request. */
+async function bounded<T> (signal: AbortSignal, work: Promise<T>): Promise<T> {
+  if (signal.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' })
+  let stop: () => void = () => {}
+  const aborted = new Promise<never>((_resolve, reject) => {
+    const abort = () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))
+    signal.addEventListener('abort', abort, { once: true })
+    stop = () => signal.removeEventListener('abort', abort)
+  })
+  work.catch(() => {})
+  try { return await Promise.race([work, aborted]) } finally { stop() }
 }
 
 async function reachable (url: string): Promise<boolean> {

@@ -1,0 +1,58 @@
+import { XMLParser } from 'fast-xml-parser'
+import type { App } from '../../src/app.ts'
+
+export type Format = 'json' | 'xml'
+
+const parser = new XMLParser({ parseTagValue: false, isArray: (_name, path) => ['machines.machine', 'tags.tag', 'machine.public_ips.ip', 'machine.tags.tag', 'machines.machine.public_ips.ip', 'machines.machine.tags.tag'].includes(String(path)) })
+
+const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+
+/** A body as the format sends it: JSON, or one XML element per field under `root`. */
+function encode (format: Format, root: string, body: Record<string, unknown>): string {
+  if (format === 'json') return JSON.stringify(body)
+  // A map is one <entry key="..."> per key (README, "XML").
+  const element = (name: string, value: unknown): string => value !== null && typeof value === 'object'
+    ? `<${name}>${Object.entries(value).map(([key, inner]) => `<entry key="${escape(key)}">${escape(String(inner))}</entry>`).join('')}</${name}>`
+    : `<${name}>${escape(String(value))}</${name}>`
+  return `<${root}>${Object.entries(body).map(([name, value]) => element(name, value)).join('')}</${root}>`
+}
+
+export interface Answer { status: number, body: any, headers: Record<string, unknown>, raw: string }
+
+/**
+ * The HTTP API as a client in one format sees it: every body sent and every answer read in JSON
+ * or in XML (read back into plain values, XML's strings kept as strings).
+ */
+export class ApiClient {
+  constructor (private readonly app: App, readonly format: Format) {}
+
+  async send (method: string, url: string, root?: string, body?: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Answer> {
+    const type = this.format === 'json' ? 'application/json' : 'application/xml'
+    const res = await this.app.inject({
+      method: method as 'GET',
+      url,
+      headers: { accept: type, ...(body === undefined ? {} : { 'content-type': type }), ...headers },
+      ...(body === undefined ? {} : { payload: encode(this.format, root ?? 'body', body) })
+    })
+    let parsed: any = null
+    if (res.body !== '') parsed = this.format === 'json' || !String(res.headers['content-type']).includes('xml') ? JSON.parse(res.body) : parser.parse(res.body)
+    return { status: res.statusCode, body: parsed, headers: res.headers, raw: res.body }
+  }
+
+  /** A machine list, whichever format carried it. */
+  async machines (backend: string): Promise<Array<{ id: string, state: string, name: string, public_ips: string[], tags: string[] }>> {
+    const answer = await this.send('GET', `/backends/${backend}/machines`)
+    if (answer.status !== 200) throw new Error(`list: ${answer.status} ${answer.raw}`)
+    const list = this.format === 'json' ? answer.body : (answer.body.machines?.machine ?? [])
+    return list.map((machine: any) => ({
+      ...machine,
+      public_ips: this.format === 'json' ? machine.public_ips : (machine.public_ips?.ip ?? []),
+      tags: this.format === 'json' ? machine.tags : (machine.tags?.tag ?? [])
+    }))
+  }
+
+  /** The answer's main element (XML wraps it in its root). */
+  static value (answer: Answer, root: string): any {
+    return answer.body !== null && typeof answer.body === 'object' && root in answer.body ? answer.body[root] : answer.body
+  }
+}

@@ -1,0 +1,48 @@
+import type { App } from '../../src/app.ts'
+import type { Config } from '../../src/config.ts'
+
+/** One cloud account at a provider, and what a test can do behind Stratus's back. */
+export interface CloudAccount {
+  /** The POST /backends fields besides title and provider. */
+  fields: Record<string, unknown>
+  /** A running machine made outside Stratus (the cloud's console); its provider id. */
+  addOutside(backend: string, name: string): Promise<string>
+  /** Stops it at the cloud, as someone in the console would. */
+  stopOutside(backend: string, id: string): Promise<void>
+  /** Deletes it at the cloud. */
+  removeOutside(backend: string, id: string): Promise<void>
+  /** The tags the cloud holds for a machine. */
+  tagsAt(backend: string, id: string): Promise<string[]>
+  /** How many machines the cloud holds for the account. */
+  count(backend: string): Promise<number>
+}
+
+export interface CloudFaults {
+  /** The account's next `times` requests answer this status (0: never answer). */
+  fail(account: CloudAccount, status: number, times: number, headers?: Record<string, string>): void
+  clear(): void
+  /** The next create is done by the cloud but answered only after `delayMs` (past the client's timeout). */
+  loseCreateAnswer(account: CloudAccount, delayMs: number): void
+  /** Requests the cloud has received so far. */
+  requests(): number
+}
+
+/** A provider under the shared scenarios: the cloud (a fake, or the built-in simulator) and how to use it. */
+export interface ProviderHarness {
+  provider: string
+  /** Server settings pointing Stratus at the cloud. */
+  config: Partial<Config>
+  /** Fields of a valid machine create. */
+  machine: { size: string, image: string, location: string }
+  /** A new account at the cloud. */
+  account(app: App): Promise<CloudAccount>
+  /** What the cloud still bills for the account besides its machines (Azure: NICs, IPs, disks). */
+  leftovers?(account: CloudAccount): Promise<string[]>
+  /** The account's fields with a credential the cloud refuses. */
+  badCredentials(fields: Record<string, unknown>): Record<string, unknown>
+  /** Per-request fault injection; the simulator has none (its faults are per backend). */
+  faults?: CloudFaults
+  /** Machines per listing page, where the cloud pages; with addMany to fill several pages. */
+  paging?: { pageSize: number, addMany(account: CloudAccount, count: number): Promise<void> }
+  close(): Promise<void>
+}

@@ -1,0 +1,102 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import type { App } from '../../src/app.ts'
+import { DigitalOceanFake } from '../fakes/digitalocean-fake.ts'
+import { AzureFake } from '../fakes/azure-fake.ts'
+import type { CloudAccount, ProviderHarness } from './harness.ts'
+
+/** The built-in simulator: its cloud side is its own table. */
+export function sandboxHarness (): ProviderHarness {
+  return {
+    provider: 'sandbox',
+    config: {},
+    machine: { size: 'sbx.small', image: 'debian-12', location: 'sbx-eu-1' },
+    account: async (app: App): Promise<CloudAccount> => ({
+      fields: { api_key: 'sandbox-secret-key', boot_delay_ms: 150, stop_delay_ms: 150 },
+      addOutside: async (backend, name) => {
+        const row = await app.db.sandboxInstance.create({
+          data: { id: `sbx-${randomBytes(6).toString('hex')}`, account: backend, clientToken: randomUUID(), name, size: 'sbx.small', image: 'debian-12', location: 'sbx-eu-1', state: 'running', publicIp: '203.0.113.77', privateIp: '10.20.0.77' }
+        })
+        return row.id
+      },
+      stopOutside: async (_backend, id) => { await app.db.sandboxInstance.update({ where: { id }, data: { state: 'stopped' } }) },
+      removeOutside: async (_backend, id) => { await app.db.sandboxInstance.delete({ where: { id } }) },
+      tagsAt: async (_backend, id) => (await app.db.sandboxInstance.findUniqueOrThrow({ where: { id } })).tags,
+      count: async (backend) => app.db.sandboxInstance.count({ where: { account: backend, state: { not: 'terminated' } } })
+    }),
+    badCredentials: (fields) => ({ ...fields, faults: { credentials: 'credentials-rejected' } }),
+    close: async () => {}
+  }
+}
+
+export async function digitaloceanHarness (): Promise<ProviderHarness> {
+  const fake = await new DigitalOceanFake({ bootMs: 150, actionMs: 150 }).start()
+  const tokenOf = new Map<CloudAccount, string>()
+  const account = async (): Promise<CloudAccount> => {
+    const token = `dop_v1_${randomBytes(24).toString('hex')}`
+    fake.account(token)
+    const droplet = (id: string) => fake.droplets(token).find((candidate) => String(candidate.id) === id)!
+    const cloud: CloudAccount = {
+      fields: { token },
+      addOutside: async (_backend, name) => String(fake.addDroplet(token, { name }).id),
+      stopOutside: async (_backend, id) => { droplet(id).status = 'off' },
+      removeOutside: async (_backend, id) => { fake.account(token).droplets.delete(Number(id)) },
+      tagsAt: async (_backend, id) => droplet(id).tags.filter((tag) => !tag.startsWith('stratus-client-token:')),
+      count: async () => fake.droplets(token).length
+    }
+    tokenOf.set(cloud, token)
+    return cloud
+  }
+  return {
+    provider: 'digitalocean',
+    config: { digitaloceanApiUrl: fake.url },
+    machine: { size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64', location: 'ams3' },
+    account,
+    badCredentials: (fields) => ({ ...fields, token: 'dop_v1_revoked' }),
+    faults: {
+      fail: (cloud, status, times, headers) => fake.faults.add({ status, times, ...(headers === undefined ? {} : { headers }), match: (request) => request.headers.authorization === `Bearer ${tokenOf.get(cloud)!}` }),
+      clear: () => fake.faults.clear(),
+      loseCreateAnswer: (cloud, delayMs) => fake.faults.add({ status: -1, delayMs, match: (request) => request.method === 'POST' && request.url.pathname === '/v2/droplets' && request.headers.authorization === `Bearer ${tokenOf.get(cloud)!}` }),
+      requests: () => fake.requests.length
+    },
+    paging: { pageSize: 200, addMany: async (cloud, count) => { for (let i = 0; i < count; i++) fake.addDroplet(tokenOf.get(cloud)!) } },
+    close: async () => fake.close()
+  }
+}
+
+export async function azureHarness (): Promise<ProviderHarness> {
+  const fake = await new AzureFake().start()
+  fake.bootMs = 150
+  fake.actionMs = 150
+  const subscriptionOf = new Map<CloudAccount, string>()
+  const account = async (): Promise<CloudAccount> => {
+    const credentials = fake.principal()
+    const sub = credentials.subscription_id
+    const vm = (id: string) => fake.vms(sub).find((candidate) => `${candidate.id.split('/')[4]}~${candidate.name}`.toLowerCase() === id)!
+    const cloud: CloudAccount = {
+      fields: { ...credentials, resource_group: 'stratus-rg', region: 'westeurope' },
+      addOutside: async (_backend, name) => { fake.addVm(sub, 'portal-rg', name); return `portal-rg~${name}` },
+      stopOutside: async (_backend, id) => { fake.setPower(vm(id), 'deallocated') },
+      removeOutside: async (_backend, id) => { fake.remove(vm(id)) },
+      tagsAt: async (_backend, id) => Object.keys(vm(id).tags ?? {}).filter((tag) => tag !== 'stratus-client-token'),
+      count: async () => fake.vms(sub).length
+    }
+    subscriptionOf.set(cloud, sub)
+    return cloud
+  }
+  return {
+    provider: 'azure',
+    config: { azureAuthorityHost: fake.origin, azureResourceManagerUrl: fake.origin, azurePricesUrl: `${fake.origin}/api/retail/prices` },
+    machine: { size: 'Standard_B1s', image: 'Canonical:ubuntu-24_04-lts:server:latest', location: 'westeurope' },
+    account,
+    leftovers: async (cloud) => fake.left(subscriptionOf.get(cloud)!).filter((type) => type !== 'Microsoft.Network/virtualNetworks'),
+    badCredentials: (fields) => ({ ...fields, client_secret: 'not-the-secret' }),
+    faults: {
+      fail: (cloud, status, times, headers) => fake.faults.add({ status, times, ...(headers === undefined ? {} : { headers }), match: (request) => request.url.pathname.startsWith(`/subscriptions/${subscriptionOf.get(cloud)!}`) }),
+      clear: () => fake.faults.clear(),
+      loseCreateAnswer: (cloud, delayMs) => fake.faults.add({ status: -1, delayMs, match: (request) => request.method === 'PUT' && request.url.pathname.startsWith(`/subscriptions/${subscriptionOf.get(cloud)!}`) && request.url.pathname.includes('/virtualMachines/') }),
+      requests: () => fake.requests.length
+    },
+    paging: { pageSize: fake.pageSize, addMany: async (cloud, count) => { for (let i = 0; i < count; i++) fake.addVm(subscriptionOf.get(cloud)!, 'bulk-rg', `bulk-${i}`) } },
+    close: async () => fake.close()
+  }
+}
