@@ -43,6 +43,12 @@ export function testConfig (overrides: Partial<Config> = {}): Config {
     pollIntervalMs: 10,
     rateLimitMax: 1_000_000,
     authFailuresMax: 1_000_000,
+    // No test reaches the internet: a cloud not given a fake is a closed local port (503).
+    digitaloceanApiUrl: 'https://127.0.0.1:9/v2',
+    azureAuthorityHost: 'https://127.0.0.1:9',
+    azureResourceManagerUrl: 'https://127.0.0.1:9',
+    azurePricesUrl: 'https://127.0.0.1:9/api/retail/prices',
+    providerRetries: 0,
     ...overrides
   }
 }
