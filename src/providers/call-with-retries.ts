@@ -26,7 +26,7 @@ export async function callWithRetries<T> (
     const signal = AbortSignal.timeout(policy.timeoutMs)
     let failure: ProviderError
     try {
-      return await attempt(signal)
+      return await bounded(signal, attempt(signal))
     } catch (error) {
       failure = error instanceof ProviderError ? error : await classify(error, signal)
     }
@@ -38,6 +38,23 @@ export async function callWithRetries<T> (
     if (delayMs > policy.maxDelayMs) throw failure
     await sleep(delayMs)
   }
+}
+
+/**
+ * The attempt, or its abort when the time is up: an SDK that does not hand the signal to every
+ * request it makes (Azure's pagers) still cannot hold a caller past the timeout.
+ */
+async function bounded<T> (signal: AbortSignal, work: Promise<T>): Promise<T> {
+  let stop = (): void => {}
+  const timedOut = new Promise<never>((_resolve, reject) => {
+    const abort = (): void => reject(Object.assign(new Error('the attempt timed out'), { name: 'AbortError' }))
+    if (signal.aborted) abort()
+    signal.addEventListener('abort', abort, { once: true })
+    stop = () => signal.removeEventListener('abort', abort)
+  })
+  // The abandoned attempt may still fail later; nobody waits for it any more.
+  work.catch(() => {})
+  try { return await Promise.race([work, timedOut]) } finally { stop() }
 }
 
 function retryable (failure: ProviderError, options: CallOptions): boolean {

@@ -8,8 +8,6 @@ export interface TransitionRequest {
   to: MachineState
   cause: TransitionCause
   detail?: string
-  /** Other columns to update in the same write (addresses, provider details). */
-  patch?: Partial<Pick<Machine, 'publicIps' | 'privateIps' | 'publicUrl' | 'extra' | 'size' | 'image' | 'location'>>
 }
 
 /**
@@ -25,7 +23,6 @@ export async function applyTransition (db: PrismaClient, request: TransitionRequ
     const machine = await tx.machine.update({
       where: { id: request.machineId },
       data: {
-        ...(request.patch as object),
         state: request.to,
         lastTransition: at,
         ...(request.to === 'terminated' ? { destroyedAt: at } : {})

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import { randomBytes, randomUUID } from 'node:crypto'
-import { FaultQueue, sendJson, startHttpsFake, type FakeRequest } from './https-fake.ts'
+import { CloudFake, sendJson, type FakeRequest } from './https-fake.ts'
 
 /**
  * Azure as its public references describe it, on one origin: Microsoft identity platform's
@@ -37,31 +37,16 @@ export const AZURE_LOCATIONS = [
   { name: 'europe', displayName: 'Europe', metadata: { geography: 'Europe', regionType: 'Logical' } }
 ]
 
-export class AzureFake {
-  readonly faults = new FaultQueue()
-  readonly requests: Array<{ method: string, path: string, token: string | null }> = []
+export class AzureFake extends CloudFake {
   readonly #principals: Principal[] = []
   readonly #tokens = new Map<string, Principal>()
   /** Every resource by its lower-cased id (ARM ids are case-insensitive). */
   readonly resources = new Map<string, Resource>()
   readonly #operations = new Map<string, number>()
   #settling: Settling[] = []
-  #origin = ''
-  #close: () => Promise<void> = async () => {}
   bootMs = 300
   actionMs = 300
   pageSize = 50
-
-  get origin (): string { return this.#origin }
-
-  async start (): Promise<this> {
-    const fake = await startHttpsFake(async (request, response) => this.#handle(request, response))
-    this.#origin = fake.origin
-    this.#close = fake.close
-    return this
-  }
-
-  async close (): Promise<void> { await this.#close() }
 
   /** A service principal with access to one subscription; returns its credentials. */
   principal (subscription = randomUUID()): { tenant_id: string, client_id: string, client_secret: string, subscription_id: string } {
@@ -148,19 +133,13 @@ export class AzureFake {
     }
   }
 
-  async #handle (request: FakeRequest, res: ServerResponse): Promise<void> {
+  protected faultBody (status: number): unknown {
+    return { error: status === 429 ? { code: 'TooManyRequests', message: 'The request is being throttled.' } : { code: 'InternalServerError', message: 'An internal error occurred.' } }
+  }
+
+  protected async handle (request: FakeRequest, res: ServerResponse, token: string | null): Promise<void> {
     this.#tick()
     const path = request.url.pathname
-    const auth = request.headers.authorization ?? ''
-    const token = auth.startsWith('Bearer ') ? auth.slice(7) : null
-    this.requests.push({ method: request.method, path: path + request.url.search, token })
-    const fault = this.faults.take(request)
-    if (fault !== undefined) {
-      if (fault.delayMs !== undefined) await new Promise((done) => setTimeout(done, fault.delayMs))
-      if (fault.status === 0) return
-      // -1: the work is done, but the answer comes only after the delay (a lost answer).
-      if (fault.status !== -1) return sendJson(res, fault.status, fault.body ?? { error: { code: fault.status === 429 ? 'TooManyRequests' : 'InternalServerError', message: fault.status === 429 ? 'The request is being throttled.' : 'An internal error occurred.' } }, fault.headers)
-    }
     const identity = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/token)$/.exec(path)
     if (identity !== null) return this.#identity(identity[1]!, identity[2]!, request, res)
     if (path === '/api/retail/prices') return this.#prices(request, res)
@@ -189,7 +168,7 @@ export class AzureFake {
       const at = this.#operations.get(operation[3]!)
       if (at === undefined) return send(404, { error: { code: 'NotFound', message: 'no such operation' } })
       const done = at <= Date.now()
-      if (request.url.searchParams.get('monitor') === 'true') return done ? send(200, {}) : send(202, undefined, { location: `${this.#origin}${path}${request.url.search}` })
+      if (request.url.searchParams.get('monitor') === 'true') return done ? send(200, {}) : send(202, undefined, { location: `${this.origin}${path}${request.url.search}` })
       return send(200, { name: operation[3], status: done ? 'Succeeded' : 'InProgress', startTime: new Date(at - this.actionMs).toISOString() })
     }
     const listAll = /^\/providers\/Microsoft\.(Compute\/virtualMachines|Network\/networkInterfaces|Network\/publicIPAddresses)$/i.exec(rest)
@@ -198,7 +177,7 @@ export class AzureFake {
       const all = [...this.resources.values()].filter((resource) => resource.type.toLowerCase() === type && resource.id.toLowerCase().startsWith(`/subscriptions/${subscription.toLowerCase()}/`))
       const skip = Number(request.url.searchParams.get('$skiptoken') ?? 0)
       const page = all.slice(skip, skip + this.pageSize).map((resource) => this.#present(resource, request.url.searchParams.get('statusOnly') === 'true'))
-      const next = skip + this.pageSize < all.length ? (() => { const url = new URL(`${this.#origin}${path}${request.url.search}`); url.searchParams.set('$skiptoken', String(skip + this.pageSize)); return url.toString() })() : undefined
+      const next = skip + this.pageSize < all.length ? (() => { const url = new URL(`${this.origin}${path}${request.url.search}`); url.searchParams.set('$skiptoken', String(skip + this.pageSize)); return url.toString() })() : undefined
       return send(200, { value: page, ...(next === undefined ? {} : { nextLink: next }) })
     }
     const resourcePath = /^\/resourceGroups\/([^/]+)\/providers\/(Microsoft\.\w+\/\w+)\/([^/]+)(?:\/(start|deallocate|restart|powerOff))?$/i.exec(rest)
@@ -209,8 +188,8 @@ export class AzureFake {
     const region = (existing?.location as string | undefined) ?? 'westeurope'
     const namespace = type!.split('/')[0]
     const asyncHeaders = (operationId: string) => ({
-      'azure-asyncoperation': `${this.#origin}/subscriptions/${subscription}/providers/${namespace}/locations/${region}/operations/${operationId}?api-version=2024-07-01`,
-      location: `${this.#origin}/subscriptions/${subscription}/providers/${namespace}/locations/${region}/operations/${operationId}?monitor=true&api-version=2024-07-01`
+      'azure-asyncoperation': `${this.origin}/subscriptions/${subscription}/providers/${namespace}/locations/${region}/operations/${operationId}?api-version=2024-07-01`,
+      location: `${this.origin}/subscriptions/${subscription}/providers/${namespace}/locations/${region}/operations/${operationId}?monitor=true&api-version=2024-07-01`
     })
 
     if (action !== undefined) {
@@ -321,7 +300,7 @@ export class AzureFake {
     if (!known) {
       return sendJson(res, 400, { error: 'invalid_tenant', error_description: `AADSTS90002: Tenant '${tenant}' not found.`, error_codes: [90002] })
     }
-    const authority = `${this.#origin}/${tenant}`
+    const authority = `${this.origin}/${tenant}`
     if (endpoint.startsWith('v2.0')) {
       return sendJson(res, 200, {
         token_endpoint: `${authority}/oauth2/v2.0/token`,
@@ -353,7 +332,7 @@ export class AzureFake {
     if (filter.includes("priceType eq 'Consumption'")) items = items.filter((item) => item.type === 'Consumption')
     const skip = Number(request.url.searchParams.get('$skip') ?? 0)
     const page = items.slice(skip, skip + 3)
-    const next = skip + 3 < items.length ? (() => { const url = new URL(`${this.#origin}/api/retail/prices`); url.searchParams.set('$filter', filter); url.searchParams.set('$skip', String(skip + 3)); return url.toString() })() : null
+    const next = skip + 3 < items.length ? (() => { const url = new URL(`${this.origin}/api/retail/prices`); url.searchParams.set('$filter', filter); url.searchParams.set('$skip', String(skip + 3)); return url.toString() })() : null
     sendJson(res, 200, { BillingCurrency: 'USD', CustomerEntityId: 'Default', CustomerEntityType: 'Retail', Items: page, NextPageLink: next, Count: page.length })
   }
 }

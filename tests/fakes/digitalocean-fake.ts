@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import { createHash } from 'node:crypto'
-import { FaultQueue, sendJson, startHttpsFake, type FakeRequest } from './https-fake.ts'
+import { CloudFake, sendJson, type FakeRequest } from './https-fake.ts'
 
 /**
  * DigitalOcean's API v2 as its public reference describes it (docs.digitalocean.com/reference/api):
@@ -46,33 +46,20 @@ const DISTRIBUTIONS = [
 
 export interface DigitalOceanFakeOptions { bootMs?: number, actionMs?: number }
 
-export class DigitalOceanFake {
-  readonly faults = new FaultQueue()
-  /** Every request: method, path and the token it carried. */
-  readonly requests: Array<{ method: string, path: string, token: string | null }> = []
+export class DigitalOceanFake extends CloudFake {
   readonly #accounts = new Map<string, Account>()
   #nextId = 1000
-  #origin = ''
-  #close: () => Promise<void> = async () => {}
   bootMs: number
   actionMs: number
 
   constructor (options: DigitalOceanFakeOptions = {}) {
+    super()
     this.bootMs = options.bootMs ?? 300
     this.actionMs = options.actionMs ?? 300
   }
 
   /** The API base, as DIGITALOCEAN_API_URL takes it. */
-  get url (): string { return `${this.#origin}/v2` }
-
-  async start (): Promise<this> {
-    const fake = await startHttpsFake(async (request, response) => this.#handle(request, response))
-    this.#origin = fake.origin
-    this.#close = fake.close
-    return this
-  }
-
-  async close (): Promise<void> { await this.#close() }
+  get url (): string { return `${this.origin}/v2` }
 
   account (token: string): Account {
     let account = this.#accounts.get(token)
@@ -135,17 +122,13 @@ export class DigitalOceanFake {
     }
   }
 
-  async #handle (request: FakeRequest, res: ServerResponse): Promise<void> {
-    const auth = request.headers.authorization ?? ''
-    const token = auth.startsWith('Bearer ') ? auth.slice(7) : null
-    this.requests.push({ method: request.method, path: request.url.pathname + request.url.search, token })
-    const fault = this.faults.take(request)
-    if (fault !== undefined) {
-      if (fault.delayMs !== undefined) await new Promise((done) => setTimeout(done, fault.delayMs))
-      if (fault.status === 0) return // never answers: the client's timeout must end it
-      // -1: the work is done, but the answer comes only after the delay (a lost answer).
-      if (fault.status !== -1) return sendJson(res, fault.status, fault.body ?? { id: fault.status === 429 ? 'too_many_requests' : 'server_error', message: fault.status === 429 ? 'API Rate limit exceeded.' : 'Server was unable to give you a response.' }, fault.headers)
-    }
+  protected faultBody (status: number): unknown {
+    return status === 429
+      ? { id: 'too_many_requests', message: 'API Rate limit exceeded.' }
+      : { id: 'server_error', message: 'Server was unable to give you a response.' }
+  }
+
+  protected async handle (request: FakeRequest, res: ServerResponse, token: string | null): Promise<void> {
     const rate = { 'ratelimit-limit': '5000', 'ratelimit-remaining': '4999', 'ratelimit-reset': String(Math.floor(Date.now() / 1000) + 60) }
     if (token === null || !this.#accounts.has(token)) return sendJson(res, 401, { id: 'unauthorized', message: 'Unable to authenticate you' }, rate)
     const account = this.account(token)
@@ -246,7 +229,7 @@ export class DigitalOceanFake {
     const page = Math.max(1, Number(request.url.searchParams.get('page') ?? 1))
     const last = Math.max(1, Math.ceil(items.length / perPage))
     const link = (n: number) => {
-      const url = new URL(`${this.#origin}${request.url.pathname}`)
+      const url = new URL(`${this.origin}${request.url.pathname}`)
       for (const [name, value] of request.url.searchParams) url.searchParams.set(name, value)
       url.searchParams.set('page', String(n))
       url.searchParams.set('per_page', String(perPage))

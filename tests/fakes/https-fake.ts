@@ -82,3 +82,45 @@ export class FaultQueue {
     return fault
   }
 }
+
+/**
+ * What every cloud fake shares: its HTTPS server, the log of requests (with the bearer token each
+ * carried) and the faults a test queues, answered before the cloud's own handling in the cloud's
+ * own error body.
+ */
+export abstract class CloudFake {
+  readonly faults = new FaultQueue()
+  readonly requests: Array<{ method: string, path: string, token: string | null }> = []
+  #origin = ''
+  #close: () => Promise<void> = async () => {}
+
+  /** https://127.0.0.1:<port> */
+  get origin (): string { return this.#origin }
+
+  async start (): Promise<this> {
+    const fake = await startHttpsFake(async (request, response) => this.#serve(request, response))
+    this.#origin = fake.origin
+    this.#close = fake.close
+    return this
+  }
+
+  async close (): Promise<void> { await this.#close() }
+
+  /** The cloud's error body for an injected status (429, 500, ...). */
+  protected abstract faultBody (status: number): unknown
+  protected abstract handle (request: FakeRequest, response: ServerResponse, token: string | null): Promise<void>
+
+  async #serve (request: FakeRequest, response: ServerResponse): Promise<void> {
+    const auth = request.headers.authorization ?? ''
+    const token = auth.startsWith('Bearer ') ? auth.slice(7) : null
+    this.requests.push({ method: request.method, path: request.url.pathname + request.url.search, token })
+    const fault = this.faults.take(request)
+    if (fault !== undefined) {
+      if (fault.delayMs !== undefined) await new Promise((done) => setTimeout(done, fault.delayMs))
+      if (fault.status === 0) return // never answers: the client's timeout must end it
+      // -1: the work is done, but the answer comes only after the delay (a lost answer).
+      if (fault.status !== -1) return sendJson(response, fault.status, fault.body ?? this.faultBody(fault.status), fault.headers)
+    }
+    await this.handle(request, response, token)
+  }
+}

@@ -23,8 +23,6 @@ export interface CloudFaults {
   clear(): void
   /** The next create is done by the cloud but answered only after `delayMs` (past the client's timeout). */
   loseCreateAnswer(account: CloudAccount, delayMs: number): void
-  /** Requests the cloud has received so far. */
-  requests(): number
 }
 
 /** A provider under the shared scenarios: the cloud (a fake, or the built-in simulator) and how to use it. */

@@ -61,7 +61,7 @@ export class AzureDriver implements ProviderDriver {
   }
 
   #call<T> (options: CallOptions, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    return callWithRetries(this.#policy, options, (error, signal) => classify(error, signal, this.#endpoints.authorityHost), async (signal) => bounded(signal, attempt(signal)))
+    return callWithRetries(this.#policy, options, (error, signal) => classify(error, signal, this.#endpoints.authorityHost), attempt)
   }
 
   async #all<T> (options: CallOptions, pages: (signal: AbortSignal) => AsyncIterable<T>): Promise<T[]> {
@@ -87,16 +87,20 @@ export class AzureDriver implements ProviderDriver {
       this.#all(READ, (abortSignal) => this.#compute.virtualMachineSizes.list(this.#region, { abortSignal })),
       linuxHourlyPrices(this.#endpoints.pricesUrl, this.#region, this.#policy)
     ])
-    return sizes.flatMap((size) => size.name === undefined ? [] : [{
-      id: size.name,
-      name: `${size.name} (${size.numberOfCores ?? '?'} vCPU, ${size.memoryInMB ?? '?'} MiB)`,
-      cpus: size.numberOfCores ?? 0,
-      ramMb: size.memoryInMB ?? 0,
-      diskGb: Math.round((size.resourceDiskSizeInMB ?? 0) / 1024),
-      // A size the price list does not name has no known price: null, never 0.
-      hourlyPrice: prices.get(size.name)?.price.toFixed(6) ?? null,
-      currency: prices.get(size.name)?.currency ?? 'USD'
-    }])
+    return sizes.flatMap((size) => {
+      if (size.name === undefined) return []
+      const price = prices.get(size.name)
+      return [{
+        id: size.name,
+        name: `${size.name} (${size.numberOfCores ?? '?'} vCPU, ${size.memoryInMB ?? '?'} MiB)`,
+        cpus: size.numberOfCores ?? 0,
+        ramMb: size.memoryInMB ?? 0,
+        diskGb: Math.round((size.resourceDiskSizeInMB ?? 0) / 1024),
+        // A size the price list does not name has no known price: null, never 0.
+        hourlyPrice: price?.price.toFixed(6) ?? null,
+        currency: price?.currency ?? 'USD'
+      }]
+    })
   }
 
   async listImages (): Promise<ProviderImage[]> {
@@ -254,18 +258,18 @@ export class AzureDriver implements ProviderDriver {
   supports (): boolean { return true }
 
   #present (vm: VirtualMachine, addresses?: { public: string[], private: string[] }): ProviderMachine {
-    const codes = (vm.instanceView?.statuses ?? []).map((status) => status.code ?? '')
-    const provisioning = codes.find((code) => code.startsWith('ProvisioningState/'))
+    // Codes as the table spells them ("PowerState/running"), whatever case Azure used.
+    const codes = (vm.instanceView?.statuses ?? []).map((status) => normalise(status.code ?? ''))
+    const decisive = codes.find((code) => DECISIVE_PROVISIONING.has(code))
     const power = codes.find((code) => code.startsWith('PowerState/'))
-    const decisive = provisioning !== undefined && DECISIVE_PROVISIONING.has(provisioning.toLowerCase().replace('provisioningstate', 'ProvisioningState')) ? provisioning : undefined
-    const status = decisive ?? power ?? (vm.provisioningState === undefined ? 'PowerState/unknown' : `ProvisioningState/${vm.provisioningState.toLowerCase()}`)
+    const status = decisive ?? power ?? (vm.provisioningState === undefined ? 'PowerState/unknown' : normalise(`ProvisioningState/${vm.provisioningState}`))
     const image = vm.storageProfile?.imageReference
     const tags = vm.tags ?? {}
     const { group, name } = idOfResource(String(vm.id))
     return {
       id: `${group}~${name}`,
       name: vm.name ?? name,
-      state: stateOf('azure', AZURE_STATES, normalise(status), this.#log),
+      state: stateOf('azure', AZURE_STATES, status, this.#log),
       size: vm.hardwareProfile?.vmSize ?? null,
       image: image?.publisher === undefined ? null : `${image.publisher}:${image.offer}:${image.sku}:${image.version ?? 'latest'}`,
       location: vm.location ?? null,
@@ -286,19 +290,6 @@ export class AzureDriver implements ProviderDriver {
   }
 }
 
-/** The attempt, or its abort: the SDK's pagers do not all hand the signal to every page request. */
-async function bounded<T> (signal: AbortSignal, work: Promise<T>): Promise<T> {
-  if (signal.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' })
-  let stop: () => void = () => {}
-  const aborted = new Promise<never>((_resolve, reject) => {
-    const abort = () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))
-    signal.addEventListener('abort', abort, { once: true })
-    stop = () => signal.removeEventListener('abort', abort)
-  })
-  work.catch(() => {})
-  try { return await Promise.race([work, aborted]) } finally { stop() }
-}
-
 async function reachable (url: string): Promise<boolean> {
   try {
     await fetch(url, { signal: AbortSignal.timeout(5000), redirect: 'manual' })
@@ -308,7 +299,7 @@ async function reachable (url: string): Promise<boolean> {
   }
 }
 
-/** Instance-view codes as the table spells them ("PowerState/running"), whatever case Azure used. */
+/** An instance-view code as the table spells it ("PowerState/running"), whatever case Azure used. */
 const normalise = (code: string): string => {
   const [kind = '', value = ''] = code.split('/')
   return `${kind.toLowerCase() === 'powerstate' ? 'PowerState' : 'ProvisioningState'}/${value.toLowerCase()}`
