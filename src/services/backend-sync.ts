@@ -33,12 +33,13 @@ export interface SyncResult {
  * write is conditional on the state it read.
  */
 export async function syncBackend (db: PrismaClient, driver: ProviderDriver, backend: Backend, options: SyncOptions): Promise<SyncResult> {
-  // Intents, then records, then the cloud: a create that finishes meanwhile is then seen as an
-  // intent or as a record (never as neither, which would make its machine look foreign), and a
-  // machine created after the list was taken is not taken for one the cloud no longer knows.
-  const intents = await db.machineIntent.findMany({ where: { backendId: backend.id } })
+  // Records before the cloud: a machine created after the list was taken is not taken for one
+  // the cloud no longer knows. Intents after it: a machine in the listing had its intent written
+  // before the cloud made it, so it is read here as an intent, or (its create finished since)
+  // its record exists and adopting it as foreign writes nothing (the insert skips duplicates).
   const records = await db.machine.findMany({ where: { backendId: backend.id, state: { not: 'terminated' } }, orderBy: { id: 'asc' } })
   const listed = await driver.listMachines()
+  const intents = await db.machineIntent.findMany({ where: { backendId: backend.id } })
   const observed = new Map(listed.map((machine) => [machine.id, machine]))
   const now = Date.now()
   const kept: Machine[] = []
