@@ -1,7 +1,6 @@
-import { ComputeManagementClient, type VirtualMachine } from '@azure/arm-compute'
-import { NetworkManagementClient } from '@azure/arm-network'
-import { SubscriptionClient } from '@azure/arm-resources-subscriptions'
-import { ClientSecretCredential } from '@azure/identity'
+import type { ComputeManagementClient, VirtualMachine } from '@azure/arm-compute'
+import type { NetworkManagementClient } from '@azure/arm-network'
+import type { SubscriptionClient } from '@azure/arm-resources-subscriptions'
 import type { MachineAction } from '../../domain/lifecycle.ts'
 import { parsePublicKey } from '../../domain/ssh-keys.ts'
 import type { BackendConnection, CallPolicy, CreateMachineSpec, ProviderDriver, ProviderImage, ProviderLocation, ProviderLog, ProviderMachine, ProviderSize } from '../driver.ts'
@@ -13,6 +12,8 @@ import { linuxHourlyPrices } from './retail-prices.ts'
 import { AZURE_STATES, DECISIVE_PROVISIONING } from './states.ts'
 
 export interface AzureEndpoints { authorityHost: string, resourceManagerUrl: string, pricesUrl: string }
+
+interface AzureClients { compute: ComputeManagementClient, network: NetworkManagementClient, subscriptions: SubscriptionClient }
 
 const READ: CallOptions = { idempotent: true }
 const ADMIN_USER = 'stratus'
@@ -26,9 +27,7 @@ const LRO_POLL_MS = 500
  * ARM id would not be, and it names the VM in any resource group of the subscription.
  */
 export class AzureDriver implements ProviderDriver {
-  readonly #compute: ComputeManagementClient
-  readonly #network: NetworkManagementClient
-  readonly #subscriptions: SubscriptionClient
+  readonly #clients: Promise<AzureClients>
   readonly #subscription: string
   readonly #group: string
   readonly #region: string
@@ -39,19 +38,10 @@ export class AzureDriver implements ProviderDriver {
 
   constructor (connection: BackendConnection, endpoints: AzureEndpoints) {
     const { credentials, settings } = connection
-    // A custom authority host would first be checked against login.microsoftonline.com
-    // (instance discovery): unreachable offline, and a leak of where the server points.
-    const credential = new ClientSecretCredential(String(credentials.tenant_id), String(credentials.client_id), String(credentials.client_secret), {
-      authorityHost: endpoints.authorityHost,
-      disableInstanceDiscovery: true,
-      retryOptions: { maxRetries: 0 }
-    })
-    // Our retries (callWithRetries), not the SDK's: one budget, and a timeout per attempt.
-    const options = { endpoint: endpoints.resourceManagerUrl, retryOptions: { maxRetries: 0 } }
     this.#subscription = String(settings.subscription_id)
-    this.#compute = new ComputeManagementClient(credential, this.#subscription, options)
-    this.#network = new NetworkManagementClient(credential, this.#subscription, options)
-    this.#subscriptions = new SubscriptionClient(credential, options)
+    this.#clients = connectClients(credentials, endpoints, this.#subscription)
+    // A failure to load surfaces on each call; unobserved until then, it is not an unhandled rejection.
+    this.#clients.catch(() => {})
     this.#group = String(settings.resource_group)
     this.#region = String(settings.region)
     this.#extraImages = Array.isArray(settings.images) ? settings.images.map(String) : []
@@ -60,14 +50,15 @@ export class AzureDriver implements ProviderDriver {
     this.#log = connection.log
   }
 
-  #call<T> (options: CallOptions, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    return callWithRetries(this.#policy, options, (error, signal) => classify(error, signal, this.#endpoints.authorityHost), attempt)
+  async #call<T> (options: CallOptions, attempt: (signal: AbortSignal, azure: AzureClients) => Promise<T>): Promise<T> {
+    const azure = await this.#clients
+    return callWithRetries(this.#policy, options, (error, signal) => classify(error, signal, this.#endpoints.authorityHost), async (signal) => attempt(signal, azure))
   }
 
-  async #all<T> (options: CallOptions, pages: (signal: AbortSignal) => AsyncIterable<T>): Promise<T[]> {
-    return this.#call(options, async (signal) => {
+  async #all<T> (options: CallOptions, pages: (signal: AbortSignal, azure: AzureClients) => AsyncIterable<T>): Promise<T[]> {
+    return this.#call(options, async (signal, azure) => {
       const items: T[] = []
-      for await (const item of pages(signal)) items.push(item)
+      for await (const item of pages(signal, azure)) items.push(item)
       return items
     })
   }
@@ -75,7 +66,7 @@ export class AzureDriver implements ProviderDriver {
   /** A token, then the subscription: the credentials and their access to it, in two cheap calls. */
   async checkCredentials (): Promise<void> {
     try {
-      await this.#call(READ, async (abortSignal) => this.#subscriptions.subscriptions.get(this.#subscription, { abortSignal }))
+      await this.#call(READ, async (abortSignal, azure) => azure.subscriptions.subscriptions.get(this.#subscription, { abortSignal }))
     } catch (error) {
       if (error instanceof ProviderError && error.failure === 'not-found') throw new ProviderError('credentials-rejected', `azure: subscription ${this.#subscription} not found for this service principal`)
       throw error
@@ -84,7 +75,7 @@ export class AzureDriver implements ProviderDriver {
 
   async listSizes (): Promise<ProviderSize[]> {
     const [sizes, prices] = await Promise.all([
-      this.#all(READ, (abortSignal) => this.#compute.virtualMachineSizes.list(this.#region, { abortSignal })),
+      this.#all(READ, (abortSignal, azure) => azure.compute.virtualMachineSizes.list(this.#region, { abortSignal })),
       linuxHourlyPrices(this.#endpoints.pricesUrl, this.#region, this.#policy)
     ])
     return sizes.flatMap((size) => {
@@ -113,7 +104,7 @@ export class AzureDriver implements ProviderDriver {
   }
 
   async listLocations (): Promise<ProviderLocation[]> {
-    const locations = await this.#all(READ, (abortSignal) => this.#subscriptions.subscriptions.listLocations(this.#subscription, { abortSignal }))
+    const locations = await this.#all(READ, (abortSignal, azure) => azure.subscriptions.subscriptions.listLocations(this.#subscription, { abortSignal }))
     return locations
       .filter((location) => location.metadata?.regionType !== 'Logical' && location.name !== undefined)
       .map((location) => ({ id: location.name!, name: location.displayName ?? location.name!, country: countryOf(location.metadata?.physicalLocation) }))
@@ -122,9 +113,9 @@ export class AzureDriver implements ProviderDriver {
   /** Three listings for the whole subscription (VMs with power states, NICs, public IPs), not calls per VM. */
   async listMachines (): Promise<ProviderMachine[]> {
     const [vms, nics, ips] = await Promise.all([
-      this.#all(READ, (abortSignal) => this.#compute.virtualMachines.listAll({ statusOnly: 'true', abortSignal })),
-      this.#all(READ, (abortSignal) => this.#network.networkInterfaces.listAll({ abortSignal })),
-      this.#all(READ, (abortSignal) => this.#network.publicIPAddresses.listAll({ abortSignal }))
+      this.#all(READ, (abortSignal, azure) => azure.compute.virtualMachines.listAll({ statusOnly: 'true', abortSignal })),
+      this.#all(READ, (abortSignal, azure) => azure.network.networkInterfaces.listAll({ abortSignal })),
+      this.#all(READ, (abortSignal, azure) => azure.network.publicIPAddresses.listAll({ abortSignal }))
     ])
     const addressOf = new Map(ips.map((ip) => [String(ip.id).toLowerCase(), ip.ipAddress]))
     const addressesOf = new Map<string, { public: string[], private: string[] }>()
@@ -145,7 +136,7 @@ export class AzureDriver implements ProviderDriver {
   async getMachine (id: string): Promise<ProviderMachine | null> {
     const { group, name } = vmOf(id)
     try {
-      return this.#present(await this.#call(READ, async (abortSignal) => this.#compute.virtualMachines.get(group, name, { expand: 'instanceView', abortSignal })))
+      return this.#present(await this.#call(READ, async (abortSignal, azure) => azure.compute.virtualMachines.get(group, name, { expand: 'instanceView', abortSignal })))
     } catch (error) {
       if (error instanceof ProviderError && error.failure === 'not-found') return null
       throw error
@@ -168,17 +159,18 @@ export class AzureDriver implements ProviderDriver {
     const tags = { [CLIENT_TOKEN_TAG]: spec.clientToken }
     const wait = { updateIntervalInMs: LRO_POLL_MS }
     const subnet = await this.#subnet()
-    const ip = await this.#call(READ, async (abortSignal) => this.#network.publicIPAddresses.createOrUpdate(this.#group, `${spec.name}-ip`, {
+    const ip = await this.#call(READ, async (abortSignal, azure) => azure.network.publicIPAddresses.createOrUpdate(this.#group, `${spec.name}-ip`, {
       location: this.#region, tags, sku: { name: 'Standard' }, publicIPAllocationMethod: 'Static', deleteOption: 'Delete'
     }, { ...wait, abortSignal }))
-    const parts = [() => this.#network.publicIPAddresses.delete(this.#group, `${spec.name}-ip`)]
+    const { network } = await this.#clients
+    const parts = [() => network.publicIPAddresses.delete(this.#group, `${spec.name}-ip`)]
     try {
-      const nic = await this.#call(READ, async (abortSignal) => this.#network.networkInterfaces.createOrUpdate(this.#group, `${spec.name}-nic`, {
+      const nic = await this.#call(READ, async (abortSignal, azure) => azure.network.networkInterfaces.createOrUpdate(this.#group, `${spec.name}-nic`, {
         location: this.#region,
         tags,
         ipConfigurations: [{ name: 'ipconfig1', subnet: { id: subnet }, publicIPAddress: { id: ip.id, deleteOption: 'Delete' } }]
       }, { ...wait, abortSignal }))
-      parts.unshift(() => this.#network.networkInterfaces.delete(this.#group, `${spec.name}-nic`))
+      parts.unshift(() => network.networkInterfaces.delete(this.#group, `${spec.name}-nic`))
       const vm: VirtualMachine = {
         location: this.#region,
         tags,
@@ -200,7 +192,7 @@ export class AzureDriver implements ProviderDriver {
         networkProfile: { networkInterfaces: [{ id: nic.id, primary: true, deleteOption: 'Delete' }] }
       }
       // Only the request: the VM's own operation runs for minutes, and the watch follows it.
-      await this.#call({ idempotent: false }, async (abortSignal) => this.#compute.virtualMachines.createOrUpdate(this.#group, spec.name, vm, { abortSignal }).submitted())
+      await this.#call({ idempotent: false }, async (abortSignal, azure) => azure.compute.virtualMachines.createOrUpdate(this.#group, spec.name, vm, { abortSignal }).submitted())
     } catch (error) {
       if (error instanceof ProviderError && error.certainlyNotDone) {
         for (const remove of parts) await remove().catch(() => {})
@@ -215,13 +207,13 @@ export class AzureDriver implements ProviderDriver {
   /** The backend's virtual network (made on first use) and its default subnet. */
   async #subnet (): Promise<string> {
     try {
-      const vnet = await this.#call(READ, async (abortSignal) => this.#network.virtualNetworks.get(this.#group, VNET, { abortSignal }))
+      const vnet = await this.#call(READ, async (abortSignal, azure) => azure.network.virtualNetworks.get(this.#group, VNET, { abortSignal }))
       const subnet = vnet.subnets?.find((candidate) => candidate.name === 'default')?.id
       if (subnet !== undefined) return subnet
     } catch (error) {
       if (!(error instanceof ProviderError && error.failure === 'not-found')) throw error
     }
-    const vnet = await this.#call(READ, async (abortSignal) => this.#network.virtualNetworks.createOrUpdate(this.#group, VNET, {
+    const vnet = await this.#call(READ, async (abortSignal, azure) => azure.network.virtualNetworks.createOrUpdate(this.#group, VNET, {
       location: this.#region, addressSpace: { addressPrefixes: ['10.42.0.0/16'] }, subnets: [{ name: 'default', addressPrefix: '10.42.0.0/24' }]
     }, { updateIntervalInMs: LRO_POLL_MS, abortSignal }))
     const subnet = vnet.subnets?.find((candidate) => candidate.name === 'default')?.id
@@ -236,8 +228,8 @@ export class AzureDriver implements ProviderDriver {
    */
   async performAction (id: string, action: MachineAction): Promise<void> {
     const { group, name } = vmOf(id)
-    const vms = this.#compute.virtualMachines
-    await this.#call(READ, async (abortSignal) => {
+    await this.#call(READ, async (abortSignal, azure) => {
+      const vms = azure.compute.virtualMachines
       const options = { abortSignal }
       if (action === 'start') await vms.start(group, name, options).submitted()
       else if (action === 'shutdown') await vms.deallocate(group, name, options).submitted()
@@ -250,9 +242,9 @@ export class AzureDriver implements ProviderDriver {
   async addTag (id: string, tag: string): Promise<void> {
     const { group, name } = vmOf(id)
     if (tag.length > 512 || /[<>%&\\?/]/.test(tag)) throw new ProviderError('invalid-request', 'azure: tag names may not hold < > % & \\ ? / and are at most 512 characters')
-    const vm = await this.#call(READ, async (abortSignal) => this.#compute.virtualMachines.get(group, name, { abortSignal }))
+    const vm = await this.#call(READ, async (abortSignal, azure) => azure.compute.virtualMachines.get(group, name, { abortSignal }))
     if (vm.tags !== undefined && Object.hasOwn(vm.tags, tag)) return
-    await this.#call(READ, async (abortSignal) => this.#compute.virtualMachines.update(group, name, { tags: { ...vm.tags, [tag]: '' } }, { abortSignal, updateIntervalInMs: LRO_POLL_MS }))
+    await this.#call(READ, async (abortSignal, azure) => azure.compute.virtualMachines.update(group, name, { tags: { ...vm.tags, [tag]: '' } }, { abortSignal, updateIntervalInMs: LRO_POLL_MS }))
   }
 
   supports (): boolean { return true }
@@ -296,6 +288,30 @@ async function reachable (url: string): Promise<boolean> {
     return true
   } catch {
     return false
+  }
+}
+
+/**
+ * The Azure SDKs take about 1.4 s to load: they are loaded when the first Azure backend is used,
+ * not on every server start. Our retries (callWithRetries), not the SDK's: one budget, and a
+ * timeout per attempt.
+ */
+async function connectClients (credentials: Record<string, unknown>, endpoints: AzureEndpoints, subscription: string): Promise<AzureClients> {
+  const [{ ComputeManagementClient }, { NetworkManagementClient }, { SubscriptionClient }, { ClientSecretCredential }] = await Promise.all([
+    import('@azure/arm-compute'), import('@azure/arm-network'), import('@azure/arm-resources-subscriptions'), import('@azure/identity')
+  ])
+  // A custom authority host would first be checked against login.microsoftonline.com
+  // (instance discovery): unreachable offline, and a leak of where the server points.
+  const credential = new ClientSecretCredential(String(credentials.tenant_id), String(credentials.client_id), String(credentials.client_secret), {
+    authorityHost: endpoints.authorityHost,
+    disableInstanceDiscovery: true,
+    retryOptions: { maxRetries: 0 }
+  })
+  const options = { endpoint: endpoints.resourceManagerUrl, retryOptions: { maxRetries: 0 } }
+  return {
+    compute: new ComputeManagementClient(credential, subscription, options),
+    network: new NetworkManagementClient(credential, subscription, options),
+    subscriptions: new SubscriptionClient(credential, options)
   }
 }
 
