@@ -66,6 +66,11 @@ async function setUp (cluster: Cluster, settings: Record<string, unknown>) {
   return { backend: backend.body.id as string, key: key.body.id as string }
 }
 
+
+// Thirteen spawned servers over five cases: about 100 s alone, more while another file runs
+// beside it (.taprc jobs: 2); the default 120 s per file is too tight a budget for it.
+t.setTimeout(300_000)
+
 t.test('the server that accepted a stop dies mid-transition; another records the final state', async (t) => {
   const cluster = await startCluster(t, 3)
   const { backend, key } = await setUp(cluster, { boot_delay_ms: 0, stop_delay_ms: 1500 })
