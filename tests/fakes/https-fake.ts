@@ -91,6 +91,8 @@ export class FaultQueue {
 export abstract class CloudFake {
   readonly faults = new FaultQueue()
   readonly requests: Array<{ method: string, path: string, token: string | null }> = []
+  /** Each answer is held back a random 0..latencyMs, as a real cloud's are: concurrent calls interleave. */
+  latencyMs = 0
   #origin = ''
   #close: () => Promise<void> = async () => {}
 
@@ -114,6 +116,7 @@ export abstract class CloudFake {
     const auth = request.headers.authorization ?? ''
     const token = auth.startsWith('Bearer ') ? auth.slice(7) : null
     this.requests.push({ method: request.method, path: request.url.pathname + request.url.search, token })
+    if (this.latencyMs > 0) await new Promise((done) => setTimeout(done, Math.random() * this.latencyMs))
     const fault = this.faults.take(request)
     if (fault !== undefined) {
       if (fault.delayMs !== undefined) await new Promise((done) => setTimeout(done, fault.delayMs))
