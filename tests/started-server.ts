@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { request as httpRequest } from 'node:http'
+import { PrismaPg } from '@prisma/adapter-pg'
+import { PrismaClient } from '../src/generated/prisma/client.ts'
 import { createTestDatabase, TEST_ADMIN_TOKEN, TEST_SECRET_KEY } from './helper.ts'
 
 interface Teardown { teardown(fn: () => unknown): void }
@@ -8,6 +10,7 @@ interface Teardown { teardown(fn: () => unknown): void }
 export interface StartedServer {
   base: string
   port: number
+  databaseUrl: string
   logs(): string
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>
@@ -28,7 +31,18 @@ export async function startServer (t: Teardown, env: Record<string, string> = {}
   }
   const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     env: {
-      ...process.env, DATABASE_URL: databaseUrl, STRATUS_SECRET_KEY: TEST_SECRET_KEY, STRATUS_ADMIN_TOKEN: TEST_ADMIN_TOKEN, PORT: '0', LOG_LEVEL: 'info', POLL_INTERVAL_MS: '20', SHUTDOWN_DRAIN_MS: '0', ...env
+      // Certificates are checked as in production: the test CA is trusted only through NODE_EXTRA_CA_CERTS.
+      ...withoutInsecureTls(process.env),
+      DATABASE_URL: databaseUrl,
+      STRATUS_SECRET_KEY: TEST_SECRET_KEY,
+      STRATUS_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      POLL_INTERVAL_MS: '20',
+      SHUTDOWN_DRAIN_MS: '0',
+      // No test reaches the internet: a cloud not given a fake is a closed local port (503).
+      ...CLOSED_CLOUDS,
+      ...env
     },
     stdio: ['ignore', 'pipe', 'pipe']
   })
@@ -46,6 +60,7 @@ export async function startServer (t: Teardown, env: Record<string, string> = {}
   return {
     base,
     port: Number(new URL(base).port),
+    databaseUrl,
     logs: () => logs,
     stop: async () => {
       if (server.exitCode !== null || server.signalCode !== null) return server.exitCode
@@ -58,6 +73,45 @@ export async function startServer (t: Teardown, env: Record<string, string> = {}
       await once(server, 'exit')
     }
   }
+}
+
+function withoutInsecureTls (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { NODE_TLS_REJECT_UNAUTHORIZED: _insecure, ...rest } = env
+  return rest
+}
+
+/** Every cloud endpoint pointed at a closed local port; a test gives the ones it fakes. */
+export const CLOSED_CLOUDS = {
+  DIGITALOCEAN_API_URL: 'https://127.0.0.1:9/v2',
+  AZURE_AUTHORITY_HOST: 'https://127.0.0.1:9',
+  AZURE_RESOURCE_MANAGER_URL: 'https://127.0.0.1:9',
+  AZURE_PRICES_URL: 'https://127.0.0.1:9/api/retail/prices'
+}
+
+/**
+ * Stratus as a test drives it from outside: requests over HTTP (as the first admin, unless the
+ * request carries its own Authorization), and its database, read with a Prisma client of the test's.
+ */
+export function asStratus (t: Teardown, server: StartedServer): Stratus {
+  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: server.databaseUrl }) })
+  t.teardown(() => db.$disconnect())
+  return {
+    db,
+    inject: async ({ method, url, headers = {}, payload }) => {
+      const answer = await fetch(`${server.base}${url}`, {
+        method,
+        headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, ...headers },
+        ...(payload === undefined ? {} : { body: payload })
+      })
+      return { statusCode: answer.status, body: await answer.text(), headers: Object.fromEntries(answer.headers) }
+    }
+  }
+}
+
+/** What a test needs of Stratus, in-process (the app itself) or a started server (asStratus). */
+export interface Stratus {
+  db: PrismaClient
+  inject(request: { method: string, url: string, headers?: Record<string, string>, payload?: string }): Promise<{ statusCode: number, body: string, headers: Record<string, unknown> }>
 }
 
 export interface RawAnswer { status: number, headers: Record<string, string | string[] | undefined>, body: string }

@@ -1,5 +1,5 @@
 import { XMLParser } from 'fast-xml-parser'
-import type { App } from '../../src/app.ts'
+import type { Stratus } from '../started-server.ts'
 
 export type Format = 'json' | 'xml'
 
@@ -24,12 +24,12 @@ export interface Answer { status: number, body: any, headers: Record<string, unk
  * or in XML (read back into plain values, XML's strings kept as strings).
  */
 export class ApiClient {
-  constructor (private readonly app: App, readonly format: Format) {}
+  constructor (private readonly stratus: Stratus, readonly format: Format) {}
 
   async send (method: string, url: string, root?: string, body?: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Answer> {
     const type = this.format === 'json' ? 'application/json' : 'application/xml'
-    const res = await this.app.inject({
-      method: method as 'GET',
+    const res = await this.stratus.inject({
+      method,
       url,
       headers: { accept: type, ...(body === undefined ? {} : { 'content-type': type }), ...headers },
       ...(body === undefined ? {} : { payload: encode(this.format, root ?? 'body', body) })

@@ -1,5 +1,4 @@
-import type { App } from '../../src/app.ts'
-import type { Config } from '../../src/config.ts'
+import type { Stratus } from '../started-server.ts'
 
 /** One cloud account at a provider, and what a test can do behind Stratus's back. */
 export interface CloudAccount {
@@ -28,12 +27,12 @@ export interface CloudFaults {
 /** A provider under the shared scenarios: the cloud (a fake, or the built-in simulator) and how to use it. */
 export interface ProviderHarness {
   provider: string
-  /** Server settings pointing Stratus at the cloud. */
-  config: Partial<Config>
+  /** Server settings (environment variables, as .env.example names them) pointing Stratus at the cloud. */
+  env: Record<string, string>
   /** Fields of a valid machine create. */
   machine: { size: string, image: string, location: string }
   /** A new account at the cloud. */
-  account(app: App): Promise<CloudAccount>
+  account(stratus: Stratus): Promise<CloudAccount>
   /** What the cloud still bills for the account besides its machines (Azure: NICs, IPs, disks). */
   leftovers?(account: CloudAccount): Promise<string[]>
   /** The account's fields with a credential the cloud refuses. */

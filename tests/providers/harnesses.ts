@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import type { App } from '../../src/app.ts'
+import type { Stratus } from '../started-server.ts'
 import { DigitalOceanFake } from '../fakes/digitalocean-fake.ts'
 import { AzureFake } from '../fakes/azure-fake.ts'
 import type { CloudAccount, ProviderHarness } from './harness.ts'
@@ -8,20 +8,20 @@ import type { CloudAccount, ProviderHarness } from './harness.ts'
 export function sandboxHarness (): ProviderHarness {
   return {
     provider: 'sandbox',
-    config: {},
+    env: {},
     machine: { size: 'sbx.small', image: 'debian-12', location: 'sbx-eu-1' },
-    account: async (app: App): Promise<CloudAccount> => ({
+    account: async (stratus: Stratus): Promise<CloudAccount> => ({
       fields: { api_key: 'sandbox-secret-key', boot_delay_ms: 150, stop_delay_ms: 150 },
       addOutside: async (backend, name) => {
-        const row = await app.db.sandboxInstance.create({
+        const row = await stratus.db.sandboxInstance.create({
           data: { id: `sbx-${randomBytes(6).toString('hex')}`, account: backend, clientToken: randomUUID(), name, size: 'sbx.small', image: 'debian-12', location: 'sbx-eu-1', state: 'running', publicIp: '203.0.113.77', privateIp: '10.20.0.77' }
         })
         return row.id
       },
-      stopOutside: async (_backend, id) => { await app.db.sandboxInstance.update({ where: { id }, data: { state: 'stopped' } }) },
-      removeOutside: async (_backend, id) => { await app.db.sandboxInstance.delete({ where: { id } }) },
-      tagsAt: async (_backend, id) => (await app.db.sandboxInstance.findUniqueOrThrow({ where: { id } })).tags,
-      count: async (backend) => app.db.sandboxInstance.count({ where: { account: backend, state: { not: 'terminated' } } })
+      stopOutside: async (_backend, id) => { await stratus.db.sandboxInstance.update({ where: { id }, data: { state: 'stopped' } }) },
+      removeOutside: async (_backend, id) => { await stratus.db.sandboxInstance.delete({ where: { id } }) },
+      tagsAt: async (_backend, id) => (await stratus.db.sandboxInstance.findUniqueOrThrow({ where: { id } })).tags,
+      count: async (backend) => stratus.db.sandboxInstance.count({ where: { account: backend, state: { not: 'terminated' } } })
     }),
     badCredentials: (fields) => ({ ...fields, faults: { credentials: 'credentials-rejected' } }),
     close: async () => {}
@@ -48,7 +48,7 @@ export async function digitaloceanHarness (): Promise<ProviderHarness> {
   }
   return {
     provider: 'digitalocean',
-    config: { digitaloceanApiUrl: fake.url },
+    env: { DIGITALOCEAN_API_URL: fake.url },
     machine: { size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64', location: 'ams3' },
     account,
     badCredentials: (fields) => ({ ...fields, token: 'dop_v1_revoked' }),
@@ -84,7 +84,7 @@ export async function azureHarness (): Promise<ProviderHarness> {
   }
   return {
     provider: 'azure',
-    config: { azureAuthorityHost: fake.origin, azureResourceManagerUrl: fake.origin, azurePricesUrl: `${fake.origin}/api/retail/prices` },
+    env: { AZURE_AUTHORITY_HOST: fake.origin, AZURE_RESOURCE_MANAGER_URL: fake.origin, AZURE_PRICES_URL: `${fake.origin}/api/retail/prices` },
     machine: { size: 'Standard_B1s', image: 'Canonical:ubuntu-24_04-lts:server:latest', location: 'westeurope' },
     account,
     leftovers: async (cloud) => fake.left(subscriptionOf.get(cloud)!).filter((type) => type !== 'Microsoft.Network/virtualNetworks'),

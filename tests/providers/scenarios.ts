@@ -1,26 +1,48 @@
 import type { Test } from 'tap'
-import { addKey, buildTestApp, eventually } from '../helper.ts'
+import { loadConfig, type Config } from '../../src/config.ts'
+import { buildTestApp, eventually } from '../helper.ts'
+import { asStratus, startServer, type Stratus } from '../started-server.ts'
 import { ApiClient, type Format } from './api-client.ts'
 import type { ProviderHarness } from './harness.ts'
 
+/** Where Stratus runs for the scenarios: in this process (inject), or as a started server over HTTP. */
+export type Where = 'in-process' | 'started-server'
+
+/** The scenarios' server settings: fast polls and retries, short timeouts, no periodic sync. */
+const SCENARIO_ENV = {
+  RATE_LIMIT_MAX: '1000000', POLL_INTERVAL_MS: '50', PROVIDER_RETRIES: '2', PROVIDER_RETRY_BASE_DELAY_MS: '20', PROVIDER_TIMEOUT_MS: '1500', CREATE_RECOVERY_MS: '400', SYNC_INTERVAL_MS: '0'
+}
+
 /**
  * The shared scenario list: every provider (the simulator and each cloud's fake, through the
- * cloud's real SDK) is driven through the HTTP API with the same steps and the same expectations.
- * A new provider gets them by writing a harness.
+ * cloud's real SDK) is driven through the HTTP API with the same steps and the same expectations,
+ * in JSON and in XML, in this process or against a started server (src/server.ts, configured only
+ * by its environment, trusting the fakes' CA only through NODE_EXTRA_CA_CERTS). A new provider
+ * gets them by writing a harness.
  */
-export async function runScenarios (t: Test, harness: ProviderHarness): Promise<void> {
+export async function runScenarios (t: Test, harness: ProviderHarness, where: Where = 'in-process'): Promise<void> {
   t.teardown(() => harness.close())
   for (const format of ['json', 'xml'] as const) {
-    await t.test(`${harness.provider} in ${format}`, async (t) => scenarios(t, harness, format))
+    await t.test(`${harness.provider} in ${format}, ${where}`, async (t) => scenarios(t, harness, format, await stratusFor(t, harness, where)))
   }
 }
 
-async function scenarios (t: Test, harness: ProviderHarness, format: Format): Promise<void> {
-  const app = await buildTestApp(t, {
-    ...harness.config, pollIntervalMs: 50, providerRetries: 2, providerRetryBaseDelayMs: 20, providerTimeoutMs: 1500, createRecoveryMs: 400, syncIntervalMs: 0
-  })
+async function stratusFor (t: Test, harness: ProviderHarness, where: Where): Promise<Stratus> {
+  const env = { ...SCENARIO_ENV, ...harness.env }
+  if (where === 'started-server') return asStratus(t, await startServer(t, env))
+  const app = await buildTestApp(t, configOf(env))
+  return { db: app.db, inject: async (request) => app.inject({ ...request, method: request.method as 'GET' }) }
+}
+
+/** The settings these variables change, as the in-process app takes them (read as the server reads them). */
+function configOf (env: Record<string, string>): Partial<Config> {
+  const defaults = loadConfig({}) as unknown as Record<string, unknown>
+  return Object.fromEntries(Object.entries(loadConfig(env)).filter(([name, value]) => value !== defaults[name])) as Partial<Config>
+}
+
+async function scenarios (t: Test, harness: ProviderHarness, format: Format, app: Stratus): Promise<void> {
   const api = new ApiClient(app, format)
-  const key = await addKey(app)
+  const key = JSON.parse((await app.inject({ method: 'POST', url: '/keys', headers: { 'content-type': 'application/json' }, payload: '{"name":"scenario key"}' })).body).id as string
   const backendOf = async (fields: Record<string, unknown>) => {
     const answer = await api.send('POST', '/backends', 'backend', { title: `${harness.provider} account`, provider: harness.provider, ...fields })
     if (answer.status !== 201) throw new Error(`backend: ${answer.status} ${answer.raw}`)
