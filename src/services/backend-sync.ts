@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { Backend, Machine, PrismaClient, TransitionCause } from '../generated/prisma/client.ts'
 import { isTransitional, SETTLES_INTO } from '../domain/machine-states.ts'
 import type { ProviderDriver, ProviderMachine } from '../providers/driver.ts'
@@ -130,42 +131,49 @@ export const MISSES_UNTIL_GONE = 2
 
 /**
  * Machines someone made outside Stratus (the cloud's console, another tool) become records of the
- * backend's owner, priced from the cached sizes; two servers adopting the same machine at once
- * write it once (the backend + provider id is unique).
+ * backend's owner, priced from the cached sizes, each with its first history row. One statement
+ * for all of them (an account may bring ten thousand at once), so it is atomic without a
+ * transaction; two servers adopting the same machine at once write it once (the backend +
+ * provider id is unique, and a conflicting row is skipped with its history row).
  */
 async function adoptForeign (db: PrismaClient, backend: Backend, found: readonly ProviderMachine[], kind: string): Promise<Machine[]> {
   if (found.length === 0) return []
-  const sizes = await db.size.findMany({ where: { backendId: backend.id, sizeId: { in: [...new Set(found.flatMap((machine) => machine.size ?? []))] } } })
-  const priceOf = new Map(sizes.map((size) => [size.sizeId, size]))
+  const rows = found.map((machine) => ({
+    uuid: randomUUID(),
+    provider_id: machine.id,
+    name: machine.name,
+    state: machine.state,
+    size: machine.size,
+    image: machine.image,
+    location: machine.location,
+    public_ips: machine.publicIps,
+    private_ips: machine.privateIps,
+    tags: machine.tags ?? [],
+    extra: machine.extra,
+    public_url: machine.publicUrl
+  }))
   const at = new Date()
-  return db.$transaction(async (tx) => {
-    const rows = await tx.machine.createManyAndReturn({
-      skipDuplicates: true,
-      data: found.map((machine) => ({
-        backendId: backend.id,
-        providerId: machine.id,
-        name: machine.name,
-        state: machine.state,
-        kind,
-        size: machine.size,
-        image: machine.image,
-        location: machine.location,
-        publicIps: machine.publicIps,
-        privateIps: machine.privateIps,
-        tags: machine.tags ?? [],
-        extra: machine.extra as object,
-        hourlyPrice: machine.size === null ? null : priceOf.get(machine.size)?.hourlyPrice ?? null,
-        currency: machine.size === null ? null : priceOf.get(machine.size)?.currency ?? null,
-        lastTransition: at,
-        publicUrl: machine.publicUrl,
-        ownerId: backend.ownerId
-      }))
-    })
-    await tx.transition.createMany({
-      data: rows.map((row) => ({ machineId: row.id, fromState: null, toState: row.state, at, cause: 'provider_sync' as const, detail: 'adopted: created outside Stratus' }))
-    })
-    return rows
-  })
+  return db.$queryRaw<Machine[]>`
+    WITH found AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(uuid uuid, provider_id text, name text, state machine_state, size text,
+        image text, location text, public_ips text[], private_ips text[], tags text[], extra jsonb, public_url text)
+    ), adopted AS (
+      INSERT INTO machines (uuid, backend_id, provider_id, name, state, kind, size, image, location, public_ips, private_ips, tags, extra,
+        hourly_price, currency, last_transition, public_url, owner_id, created_at, updated_at)
+      SELECT f.uuid, ${backend.id}, f.provider_id, f.name, f.state, ${kind}, f.size, f.image, f.location, f.public_ips, f.private_ips, f.tags, f.extra,
+        s.hourly_price, s.currency, ${at}, f.public_url, ${backend.ownerId}, ${at}, ${at}
+      FROM found f LEFT JOIN sizes s ON s.backend_id = ${backend.id} AND s.size_id = f.size
+      ON CONFLICT DO NOTHING
+      RETURNING *
+    ), history AS (
+      INSERT INTO transitions (machine_id, from_state, to_state, at, cause, detail)
+      SELECT id, NULL, state, ${at}, 'provider_sync', 'adopted: created outside Stratus' FROM adopted
+    )
+    SELECT id, uuid::text AS uuid, backend_id AS "backendId", provider_id AS "providerId", name, state::text AS state, kind, size, image, location,
+      key_id AS "keyId", public_ips AS "publicIps", private_ips AS "privateIps", tags, extra, hourly_price AS "hourlyPrice", currency,
+      last_transition AS "lastTransition", public_url AS "publicUrl", admin_password AS "adminPassword", owner_id AS "ownerId",
+      created_at AS "createdAt", updated_at AS "updatedAt", destroyed_at AS "destroyedAt", missing_passes AS "missingPasses"
+    FROM adopted ORDER BY id`
 }
 
 function isStale (record: Machine, seen: ProviderMachine | null, now: number, graceMs: number): boolean {
