@@ -6,6 +6,7 @@ import pg from 'pg'
 import { migrate } from '../src/db/migrate.ts'
 import { SecretBox } from '../src/domain/secret-box.ts'
 import { generateToken, hashToken, tokenPrefix } from '../src/domain/tokens.ts'
+import { measureCloudSync } from './cloud-sync.ts'
 
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
 const DATABASE = 'stratus_bench'
@@ -79,10 +80,12 @@ interface Load {
   body?: { text: string, type: string, status: number }
   /** Runs beside the load for as long as it lasts (an attacker); returns its stop function. */
   beside?: () => () => Promise<void>
+  /** Whose bearer token the requests carry (default: the bench user's). */
+  token?: string
 }
 
-async function load ({ url, accept = 'application/json', connections, seconds, body, beside }: Load): Promise<autocannon.Result> {
-  const headers: Record<string, string> = { accept, authorization: `Bearer ${TOKEN}` }
+async function load ({ url, accept = 'application/json', connections, seconds, body, beside, token = TOKEN }: Load): Promise<autocannon.Result> {
+  const headers: Record<string, string> = { accept, authorization: `Bearer ${token}` }
   if (body !== undefined) headers['content-type'] = body.type
   const stopBeside = beside?.()
   const result = await autocannon({ url, connections, duration: seconds, headers, ...(body === undefined ? {} : { method: 'POST', body: body.text }) })
@@ -102,8 +105,9 @@ console.log(`seeded ${MACHINES} machines in ${DATABASE}; ${ROUNDS} interleaved r
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
-// BENCH_ONLY=mass runs the mass stop alone (it needs no rounds).
-if (process.env.BENCH_ONLY !== 'mass') {
+// BENCH_ONLY=mass runs the mass stop alone (it needs no rounds); BENCH_ONLY=cloud the cloud sync alone.
+const ONLY = process.env.BENCH_ONLY
+if (ONLY === undefined) {
 // The servers run side by side (an idle one costs nothing) and the cases take turns, round after
 // round, so drift in the machine's speed falls on baseline and API alike. Besides the API as it
 // ships (request logging off, as for the baseline), one server logs every request at info, and
@@ -311,7 +315,10 @@ async function measureMassStop (): Promise<void> {
     `(sending the ${fmt(MASS)} stops took ${fmt(sent)} ms); ${calls} list calls, ${fmt(calls / (took / MASS_POLL_MS), 2)} per poll interval`)
   console.log(`${'mass stop / (stop delay + 2 intervals)'.padEnd(42)} ${fmt(ratio, 2).padStart(6)}  (target <= 1.5) ${ratio <= 1.5 ? 'met' : 'MISSED'}`)
 }
-await measureMassStop()
+if (ONLY === undefined || ONLY === 'mass') await measureMassStop()
+if (ONLY === undefined || ONLY === 'cloud') {
+  await measureCloudSync({ databaseUrl, secretKey: SECRET_KEY, rounds: Math.max(3, Math.min(ROUNDS, 5)), seconds: DURATION, start, stop, load, fmt })
+}
 
 const admin = new pg.Client({ connectionString: ADMIN_URL })
 await admin.connect()

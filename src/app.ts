@@ -146,6 +146,7 @@ async function registerPlugins (app: ReturnType<typeof createApp>, config: Confi
     watchLeaseMs: config.watchLeaseMs,
     watchConcurrency: config.watchConcurrency,
     syncIntervalMs: config.syncIntervalMs,
+    listFreshMs: config.listFreshMs,
     createRecoveryMs: config.createRecoveryMs,
     sizeCacheTtlMs: config.sizeCacheTtlMs
   })

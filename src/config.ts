@@ -35,6 +35,8 @@ export interface Config {
   watchConcurrency: number
   /** How often every backend is synced with its provider, across all servers (0: never). */
   syncIntervalMs: number
+  /** A list request answers from the records when the backend was listed whole more recently than this. */
+  listFreshMs: number
   /** How often a worker looks for new jobs when nothing woke it. */
   jobPollIntervalMs: number
   /** How often a worker expires jobs of servers that died and retries them. */
@@ -117,6 +119,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     watchLeaseMs: integer(env, 'WATCH_LEASE_MS', 10_000),
     watchConcurrency: Math.max(1, integer(env, 'WATCH_CONCURRENCY', 16)),
     syncIntervalMs: integer(env, 'SYNC_INTERVAL_MS', 60_000),
+    listFreshMs: integer(env, 'LIST_FRESH_MS', 5000),
     jobPollIntervalMs: Math.max(500, integer(env, 'JOB_POLL_INTERVAL_MS', 1000)),
     jobMaintenanceIntervalMs: Math.max(1000, integer(env, 'JOB_MAINTENANCE_INTERVAL_MS', 5000)),
     createRecoveryMs: integer(env, 'CREATE_RECOVERY_MS', 120_000),

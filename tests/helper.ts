@@ -49,6 +49,8 @@ export function testConfig (overrides: Partial<Config> = {}): Config {
     azureResourceManagerUrl: 'https://127.0.0.1:9',
     azurePricesUrl: 'https://127.0.0.1:9/api/retail/prices',
     providerRetries: 0,
+    // Every list asks the cloud (tests/routes/backend-machines.test.ts tests the window itself).
+    listFreshMs: 0,
     ...overrides
   }
 }

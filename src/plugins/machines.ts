@@ -21,6 +21,7 @@ export interface MachinesOptions {
   watchLeaseMs: number
   watchConcurrency: number
   syncIntervalMs: number
+  listFreshMs: number
   createRecoveryMs: number
   sizeCacheTtlMs: number
 }
@@ -43,7 +44,7 @@ export default fp<MachinesOptions>(async function machines (app, options) {
   const sizes = new SizeCatalog(app.db, app.providers, options.sizeCacheTtlMs)
   app.decorate('watcher', watcher)
   app.decorate('sizes', sizes)
-  app.decorate('machines', new MachineService(app.db, app.providers, sizes, watcher, app.secrets))
+  app.decorate('machines', new MachineService(app.db, app.sql, app.providers, sizes, watcher, app.secrets, options.listFreshMs))
   if (options.worker) {
     app.addHook('onReady', async () => {
       await watcher.startWorking(options.watchConcurrency)

@@ -33,6 +33,8 @@ const MAX_BACKOFF_MS = 30_000
  */
 export class BackendWatcher {
   readonly #stopping = new AbortController()
+  /** Passes under way on this server, by backend: concurrent list requests share one. */
+  readonly #passes = new Map<string, Promise<SyncResult>>()
 
   constructor (
     private readonly db: PrismaClient,
@@ -91,7 +93,12 @@ export class BackendWatcher {
    * unsettled machines get a watch job.
    */
   async syncNow (backend: Backend, cause: TransitionCause): Promise<SyncResult> {
-    const result = await this.#pass(backend, cause)
+    let pass = this.#passes.get(backend.id)
+    if (pass === undefined) {
+      pass = this.#pass(backend, cause).finally(() => this.#passes.delete(backend.id))
+      this.#passes.set(backend.id, pass)
+    }
+    const result = await pass
     if (result.unsettled > 0) await this.watch(backend.id, cause)
     return result
   }

@@ -1,4 +1,5 @@
 import type { Sql } from '../db/sql.ts'
+import type { Machine } from '../generated/prisma/client.ts'
 import type { MachineState } from '../domain/machine-states.ts'
 import type { Principal } from './token-verifier.ts'
 import { ownedBy } from './lookup.ts'
@@ -37,6 +38,56 @@ const SUMMARIES = {
   name: 'machine-summaries',
   text: 'SELECT id, state FROM machines WHERE state = ANY($1::machine_state[]) AND ($2::text IS NULL OR owner_id = $2) ORDER BY id'
 }
+
+/** What the backends API shows of a machine in a list (src/representations/mist-machine.ts). */
+export type MistMachineRow = Pick<Machine, 'uuid' | 'name' | 'tags' | 'extra' | 'publicIps' | 'privateIps' | 'image' | 'state' | 'providerId' | 'size'>
+
+const BACKEND_MACHINES = {
+  name: 'backend-machines',
+  text: `SELECT uuid::text AS uuid, name, tags, extra, public_ips AS "publicIps", private_ips AS "privateIps", image, state::text AS state,
+    provider_id AS "providerId", size FROM machines WHERE backend_id = $1 AND state <> 'terminated' ORDER BY id`
+}
+
+/** A backend's machines as recorded (destroyed ones left out), for a list answered without asking the cloud. */
+export const readBackendMachines = (sql: Sql, backendId: string): Promise<MistMachineRow[]> => sql.query<MistMachineRow>(BACKEND_MACHINES, [backendId])
+
+/**
+ * The same machines for a JSON answer: each machine's recorded fields as JSON text, escaped by
+ * PostgreSQL, in the document's order between the can_* flags (which toMistMachineJson adds),
+ * so that ten thousand rows are neither parsed into objects nor serialized again.
+ */
+export interface MistMachineJsonRow extends Pick<Machine, 'state' | 'size' | 'image'> {
+  /** "uuid", "name", "tags" */
+  head: string
+  /** "extra", "public_ips", "private_ips", "imageId", "state" */
+  body: string
+  /** "id", "size" */
+  tail: string
+}
+
+const BACKEND_MACHINES_JSON = {
+  name: 'backend-machines-json',
+  text: `SELECT state::text AS state, size, image,
+    '"uuid":' || to_json(uuid::text) || ',"name":' || to_json(name) || ',"tags":' || to_json(tags) AS head,
+    '"extra":' || extra::text || ',"public_ips":' || to_json(public_ips) || ',"private_ips":' || to_json(private_ips) ||
+      ',"imageId":' || coalesce(to_json(image)::text, 'null') || ',"state":' || to_json(state::text) AS body,
+    '"id":' || to_json(provider_id) || ',"size":' || coalesce(to_json(size)::text, 'null') AS tail
+    FROM machines WHERE backend_id = $1 AND state <> 'terminated' ORDER BY id`
+}
+
+// Every UPDATE gives a row a new xmin (the writing transaction's id), so the rows' count and the
+// sum of their xmin change with any write to them, whoever made it; updated_at's maximum besides.
+const BACKEND_MACHINES_VERSION = {
+  name: 'backend-machines-version',
+  text: `SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) || ':' || coalesce(floor(extract(epoch FROM max(updated_at)) * 1000), 0) AS version
+    FROM machines WHERE backend_id = $1 AND state <> 'terminated'`
+}
+
+/** A version of a backend's listed rows: it differs after any change to them (ListDocuments). */
+export const readBackendMachinesVersion = async (sql: Sql, backendId: string): Promise<string> =>
+  (await sql.query<{ version: string }>(BACKEND_MACHINES_VERSION, [backendId]))[0]!.version
+
+export const readBackendMachinesJson = (sql: Sql, backendId: string): Promise<MistMachineJsonRow[]> => sql.query<MistMachineJsonRow>(BACKEND_MACHINES_JSON, [backendId])
 
 /** The owner to filter by, as ownedBy() decides it: null for an admin, who sees every machine. */
 const ownerFilter = (user: Principal): string | null => ownedBy(user).ownerId ?? null

@@ -15,6 +15,8 @@ import type { SizeCatalog } from './size-catalog.ts'
 import type { BackendWatcher } from './backend-watcher.ts'
 import type { Principal } from './token-verifier.ts'
 import { ownedBy } from './lookup.ts'
+import { readBackendMachines, type MistMachineRow } from './machine-reads.ts'
+import type { Sql } from '../db/sql.ts'
 
 export type MachineWithBackend = Machine & { backend: Backend }
 
@@ -34,10 +36,13 @@ const disabled = (backend: Backend): Problem =>
 export class MachineService {
   constructor (
     private readonly db: PrismaClient,
+    private readonly sql: Sql,
     private readonly providers: ProviderRegistry,
     private readonly sizes: SizeCatalog,
     private readonly watcher: BackendWatcher,
-    private readonly secrets: SecretBox
+    private readonly secrets: SecretBox,
+    /** LIST_FRESH_MS: a backend listed whole more recently than this is answered from its records. */
+    private readonly listFreshMs: number
   ) {}
 
   /** `uuid`: the machine's uuid and the cloud's client token (an Idempotency-Key's, so a retry finds it). */
@@ -203,11 +208,17 @@ export class MachineService {
   }
 
   /**
-   * Reads the backend's machines from its provider (one list) and records what changed; machines
-   * still unsettled are left to a watch job. A disabled backend is not asked: its records stand.
+   * The backend's machines for a list: read from its provider (one listing) with what changed
+   * recorded, machines still unsettled left to a watch job; or, when some server listed the
+   * backend whole within LIST_FRESH_MS (or it is disabled, and so not asked), as recorded.
    */
-  async sync (backend: Backend): Promise<Machine[]> {
-    if (backend.enabled) return (await this.watcher.syncNow(backend, 'provider_sync')).machines
-    return this.db.machine.findMany({ where: { backendId: backend.id, state: { not: 'terminated' } }, orderBy: { id: 'asc' } })
+  async list (backend: Backend): Promise<MistMachineRow[]> {
+    if (this.mustList(backend)) return (await this.watcher.syncNow(backend, 'provider_sync')).machines
+    return readBackendMachines(this.sql, backend.id)
+  }
+
+  /** Whether a list must ask the cloud first: the backend is enabled and nobody listed it within LIST_FRESH_MS. */
+  mustList (backend: Backend): boolean {
+    return backend.enabled && (backend.listedAt === null || Date.now() - backend.listedAt.getTime() >= this.listFreshMs)
   }
 }

@@ -10,7 +10,7 @@ export type Where = 'in-process' | 'started-server'
 
 /** The scenarios' server settings: fast polls and retries, short timeouts, no periodic sync. */
 const SCENARIO_ENV = {
-  RATE_LIMIT_MAX: '1000000', POLL_INTERVAL_MS: '50', PROVIDER_RETRIES: '2', PROVIDER_RETRY_BASE_DELAY_MS: '20', PROVIDER_TIMEOUT_MS: '1500', CREATE_RECOVERY_MS: '400', SYNC_INTERVAL_MS: '0'
+  RATE_LIMIT_MAX: '1000000', POLL_INTERVAL_MS: '50', PROVIDER_RETRIES: '2', PROVIDER_RETRY_BASE_DELAY_MS: '20', PROVIDER_TIMEOUT_MS: '1500', CREATE_RECOVERY_MS: '400', SYNC_INTERVAL_MS: '0', LIST_FRESH_MS: '0'
 }
 
 /**

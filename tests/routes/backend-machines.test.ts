@@ -198,3 +198,38 @@ t.test('tags: added once, answered as a list; unknown machines are 404', async (
   const [listed] = json((await app.inject({ method: 'GET', url: `/backends/${backend}/machines` })).body)
   t.same(listed.tags, ['Backup Machine', 'db', 'x'])
 })
+
+t.test('list: within LIST_FRESH_MS of a whole listing it answers from the records; concurrent lists share one listing', async (t) => {
+  const app = await buildTestApp(t, { listFreshMs: 60_000, pollIntervalMs: 60_000, syncIntervalMs: 0 })
+  const backend = await addSandboxBackend(app, { boot_delay_ms: 0 })
+  const key = await addKey(app)
+  const machine = await createMachine(app, backend, key)
+  await createMachine(app, backend, key, { name: 'second' })
+  const listings = async () => Number((await app.db.$queryRaw<Array<{ count: number }>>`SELECT count FROM sandbox_api_calls WHERE account = ${backend} AND operation = 'list'`)[0]?.count ?? 0)
+  const listed = async () => (await app.inject({ method: 'GET', url: `/backends/${backend}/machines` })).body
+  const list = async () => JSON.parse(await listed()) as Array<{ id: string, name: string, state: string }>
+  const stale = async () => app.db.$executeRaw`UPDATE backends SET listed_at = now() - interval '61 seconds' WHERE id = ${backend}`
+
+  await stale()
+  const fromCloud = await listed()
+  t.same(JSON.parse(fromCloud).map((m: { state: string }) => m.state), ['running', 'running'], 'a stale backend is listed at the cloud')
+  const fromRecords = await listed()
+  t.same(JSON.parse(fromRecords), JSON.parse(fromCloud), 'the list PostgreSQL wrote equals the schema-serialized one')
+  t.same(JSON.parse(fromRecords).map(Object.keys), [DOCUMENT_FIELDS, DOCUMENT_FIELDS], 'field for field, in the document\'s order')
+
+  const before = await listings()
+  await app.db.sandboxInstance.update({ where: { id: machine.providerId }, data: { state: 'stopped' } })
+  t.same((await list()).map((m) => m.state), ['running', 'running'], 'fresh: as recorded, the cloud not asked')
+  t.equal(await listings(), before, 'no listing')
+  await app.db.machine.update({ where: { id: machine.id }, data: { name: 'renamed "elsewhere" ü', tags: ['a\\b'] } })
+  t.match(await list(), [{ name: 'renamed "elsewhere" ü', tags: ['a\\b'] }], 'a change by any server is seen at once (a rendered list is kept per version of the rows)')
+
+  await stale()
+  const lists = await Promise.all(Array.from({ length: 5 }, async () => list()))
+  t.ok(lists.every((each) => each[0]?.state === 'stopped'), 'stale again: every concurrent list sees the cloud\'s change')
+  t.equal(await listings(), before + 1, 'five concurrent lists, one listing')
+  const row = await app.db.backend.findUniqueOrThrow({ where: { id: backend } })
+  t.ok(Date.now() - row.listedAt!.getTime() < 10_000, 'the listing time is recorded')
+  const xml = (await app.inject({ method: 'GET', url: `/backends/${backend}/machines`, headers: { accept: 'application/xml' } })).body
+  t.match(xml, /<machines><machine><can_start>true<\/can_start>.*<name>renamed &quot;elsewhere&quot; ü<\/name>/, 'XML from the records too')
+})
