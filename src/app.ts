@@ -116,7 +116,8 @@ async function registerPlugins (app: ReturnType<typeof createApp>, config: Confi
       retries: config.providerRetries,
       baseDelayMs: config.providerRetryBaseDelayMs,
       maxDelayMs: config.providerRetryMaxDelayMs
-    }
+    },
+    listingBudgetPercent: config.listingBudgetPercent
   })
   await app.register(sandboxProvider)
   await app.register(digitaloceanProvider, { apiUrl: config.digitaloceanApiUrl })

@@ -51,6 +51,8 @@ export function testConfig (overrides: Partial<Config> = {}): Config {
     providerRetries: 0,
     // Every list asks the cloud (tests/routes/backend-machines.test.ts tests the window itself).
     listFreshMs: 0,
+    // Listings are not paced by the clouds' budgets (tests/providers/listing-budget.test.ts tests the pacing).
+    listingBudgetPercent: 0,
     ...overrides
   }
 }

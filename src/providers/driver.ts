@@ -1,6 +1,7 @@
 import type { TProperties } from '@sinclair/typebox'
 import type { MachineAction } from '../domain/lifecycle.ts'
 import type { MachineState } from '../domain/machine-states.ts'
+import type { ListingBudget } from './listing-budget.ts'
 
 /**
  * The one small interface every cloud implements. Drivers speak in the backends-API vocabulary
@@ -123,6 +124,8 @@ export interface ProviderDefinition {
   settings: TProperties
   /** Fields of the machine-create body that only this provider reads (docker_* for docker). */
   machineFields?: TProperties
+  /** The cloud's published request budget, by which listings of a backend are spaced (none: not paced). */
+  listingBudget?: ListingBudget
   /** Rules the schema cannot state (they answer 422); returns problems as sentences. */
   validate?(credentials: Record<string, unknown>, settings: Record<string, unknown>): string[]
   connect(backend: BackendConnection): ProviderDriver

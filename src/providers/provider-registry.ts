@@ -2,6 +2,7 @@ import type { SecretBox } from '../domain/secret-box.ts'
 import type { CallPolicy, ProviderDefinition, ProviderDriver, ProviderLog } from './driver.ts'
 import { ProviderError } from './provider-error.ts'
 import { CredentialsGuard, type CredentialsReport } from './credentials-guard.ts'
+import { listingSpacingMs } from './listing-budget.ts'
 
 interface BackendRow {
   id: string
@@ -17,6 +18,8 @@ export interface RegistryOptions {
   log: ProviderLog
   /** Told when a cloud refuses a backend's credentials, and when it accepts them again. */
   onCredentials: CredentialsReport
+  /** LISTING_BUDGET_PERCENT: the share of a cloud's request budget that listings may use. */
+  listingBudgetPercent: number
 }
 
 /**
@@ -49,6 +52,14 @@ export class ProviderRegistry {
     const definition = this.#definitions.get(backend.provider)
     if (definition === undefined) throw new ProviderError('unavailable', `no provider plugin for ${backend.provider} is loaded on this server`)
     return definition
+  }
+
+  /**
+   * The least time from the backend's last listing to its next, by its cloud's budget and the
+   * size of that listing (src/providers/listing-budget.ts); 0 for a provider without a budget.
+   */
+  listingSpacingMs (backend: { provider: string, listedCount: number | null }): number {
+    return listingSpacingMs(this.#definitions.get(backend.provider)?.listingBudget, backend.listedCount ?? 0, this.#options.listingBudgetPercent)
   }
 
   get types (): string[] { return [...this.#definitions.keys()] }

@@ -118,9 +118,9 @@ export async function syncBackend (db: PrismaClient, driver: ProviderDriver, bac
     if (isTransitional(adopted.state)) unsettled++
   }
   machines.sort((a, b) => a.id - b.id)
-  // A complete listing, recorded: list requests within LIST_FRESH_MS answer from the records.
-  // Raw SQL, so that updated_at (which versions the backend's driver) stays as it is.
-  await db.$executeRaw`UPDATE backends SET listed_at = ${at} WHERE id = ${backend.id}`
+  // A complete listing, recorded: list requests within LIST_FRESH_MS answer from the records, and
+  // the next listing is spaced by its size. Raw SQL, so that updated_at (the driver's version) stays.
+  await db.$executeRaw`UPDATE backends SET listed_at = ${at}, listed_count = ${listed.length} WHERE id = ${backend.id}`
   return { machines, unsettled }
 }
 

@@ -124,6 +124,17 @@ export class BackendWatcher {
         const backend = await this.db.backend.findFirst({ where: { id: backendId, deletedAt: null } })
         // A disabled backend is not polled; enabling it asks for a watch again (recover).
         if (backend === null || !backend.enabled) return
+        // Listed too recently for the cloud's request budget (by any server): wait for the next
+        // listing's turn, past the lease as a fresh job, so that a long wait never looks like a death.
+        const due = (backend.listedAt?.getTime() ?? 0) + this.providers.listingSpacingMs(backend)
+        if (due > Date.now()) {
+          if (due > until) {
+            await this.watch(backendId, cause, failures, new Date(due))
+            return
+          }
+          await this.#sleep(due - Date.now())
+          continue
+        }
         result = await this.#pass(backend, cause)
       } catch (error) {
         // The cloud failed or is rate-limiting: try again later, backing off, rather than at once.

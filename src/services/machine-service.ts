@@ -217,8 +217,12 @@ export class MachineService {
     return readBackendMachines(this.sql, backend.id)
   }
 
-  /** Whether a list must ask the cloud first: the backend is enabled and nobody listed it within LIST_FRESH_MS. */
+  /**
+   * Whether a list must ask the cloud first: the backend is enabled and nobody listed it within
+   * LIST_FRESH_MS, nor within the spacing its cloud's request budget asks for.
+   */
   mustList (backend: Backend): boolean {
-    return backend.enabled && (backend.listedAt === null || Date.now() - backend.listedAt.getTime() >= this.listFreshMs)
+    const fresh = Math.max(this.listFreshMs, this.providers.listingSpacingMs(backend))
+    return backend.enabled && (backend.listedAt === null || Date.now() - backend.listedAt.getTime() >= fresh)
   }
 }

@@ -90,7 +90,7 @@ export class FaultQueue {
  */
 export abstract class CloudFake {
   readonly faults = new FaultQueue()
-  readonly requests: Array<{ method: string, path: string, token: string | null }> = []
+  readonly requests: Array<{ method: string, path: string, token: string | null, at: number }> = []
   /** Each answer is held back a random 0..latencyMs, as a real cloud's are: concurrent calls interleave. */
   latencyMs = 0
   #origin = ''
@@ -115,7 +115,7 @@ export abstract class CloudFake {
   async #serve (request: FakeRequest, response: ServerResponse): Promise<void> {
     const auth = request.headers.authorization ?? ''
     const token = auth.startsWith('Bearer ') ? auth.slice(7) : null
-    this.requests.push({ method: request.method, path: request.url.pathname + request.url.search, token })
+    this.requests.push({ method: request.method, path: request.url.pathname + request.url.search, token, at: Date.now() })
     if (this.latencyMs > 0) await new Promise((done) => setTimeout(done, Math.random() * this.latencyMs))
     const fault = this.faults.take(request)
     if (fault !== undefined) {

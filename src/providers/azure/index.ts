@@ -9,6 +9,9 @@ export default fp<AzureEndpoints>(async function azureProvider (app, endpoints) 
     machineKind: 'vm',
     credentials: AZURE_CREDENTIALS,
     settings: AZURE_SETTINGS,
+    // Azure Resource Manager: 12,000 reads an hour per principal and subscription. A listing reads
+    // VMs, NICs and public IPs; ARM chooses its page sizes, so 100 per page is assumed (its least).
+    listingBudget: { requestsPerHour: 12_000, machinesPerCall: 100, callsPerListing: 3 },
     connect: (backend) => new AzureDriver(backend, {
       authorityHost: endpoints.authorityHost, resourceManagerUrl: endpoints.resourceManagerUrl, pricesUrl: endpoints.pricesUrl
     })

@@ -9,6 +9,8 @@ export default fp<{ apiUrl: string }>(async function digitaloceanProvider (app, 
     machineKind: 'vm',
     credentials: DIGITALOCEAN_CREDENTIALS,
     settings: DIGITALOCEAN_SETTINGS,
+    // docs.digitalocean.com/reference/api: 5,000 requests an hour per token; pages of at most 200.
+    listingBudget: { requestsPerHour: 5000, machinesPerCall: 200, callsPerListing: 1 },
     connect: (backend) => new DigitalOceanDriver(backend, options.apiUrl)
   })
 }, { name: 'provider-digitalocean', dependencies: ['providers'] })
