@@ -13,7 +13,7 @@ import redis from './plugins/redis.ts'
 import auth from './plugins/auth.ts'
 import rateLimiting from './plugins/rate-limit.ts'
 import audit from './plugins/audit.ts'
-import auditRetention from './plugins/audit-retention.ts'
+import retention from './plugins/retention.ts'
 import providers from './plugins/providers.ts'
 import jobs from './plugins/jobs.ts'
 import lifecycle from './plugins/lifecycle.ts'
@@ -128,14 +128,14 @@ async function registerPlugins (app: ReturnType<typeof createApp>, config: Confi
 
   // 3. Who is asking: bearer tokens (first admin on a fresh server), then per-token rate limits
   //    (counted in Redis when REDIS_URL is set, so that servers count together),
-  //    then the audit log of every mutating request (and its retention).
+  //    then the audit log of every mutating request, and the retention of what is kept for a time.
   await app.register(redis, { url: config.redisUrl })
   await app.register(auth, {
     adminToken: config.adminToken, cacheMs: config.authCacheMs, failuresMax: config.authFailuresMax, failuresWindowMs: config.rateLimitWindowMs
   })
   await app.register(rateLimiting, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs })
   await app.register(audit)
-  await app.register(auditRetention, { retentionDays: config.auditRetentionDays, everyMs: config.auditPruneIntervalMs })
+  await app.register(retention, { auditRetentionDays: config.auditRetentionDays, everyMs: config.auditPruneIntervalMs })
 
   // 4. Domain services: the job engine, machine lifecycle, watching and syncing (as jobs), size prices.
   const worker = config.role !== 'api'
