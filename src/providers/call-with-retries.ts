@@ -9,6 +9,8 @@ export interface CallOptions {
    * (certainly refused) is retried, and the sync finds the rest by its client token.
    */
   idempotent: boolean
+  /** Ends the call early, retries included (calls made together, one of which already failed). */
+  signal?: AbortSignal
 }
 
 /**
@@ -23,20 +25,25 @@ export async function callWithRetries<T> (
   attempt: (signal: AbortSignal) => Promise<T>
 ): Promise<T> {
   for (let retry = 0; ; retry++) {
-    const signal = AbortSignal.timeout(policy.timeoutMs)
+    const timeout = AbortSignal.timeout(policy.timeoutMs)
+    const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal])
     let failure: ProviderError
     try {
       return await bounded(signal, attempt(signal))
     } catch (error) {
       failure = error instanceof ProviderError ? error : await classify(error, signal)
     }
-    if (retry >= policy.retries || !retryable(failure, options)) throw failure
+    if (retry >= policy.retries || !retryable(failure, options) || options.signal?.aborted === true) throw failure
     const delayMs = failure.retryAfterSeconds !== undefined
       ? failure.retryAfterSeconds * 1000
       : policy.baseDelayMs * 2 ** retry * (0.5 + Math.random() / 2)
     // A cloud that asks for a long pause gets it: the client hears 503 with its Retry-After.
     if (delayMs > policy.maxDelayMs) throw failure
-    await sleep(delayMs)
+    try {
+      await sleep(delayMs, undefined, { signal: options.signal })
+    } catch {
+      throw failure
+    }
   }
 }
 

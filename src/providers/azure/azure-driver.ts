@@ -58,7 +58,11 @@ export class AzureDriver implements ProviderDriver {
   async #all<T> (options: CallOptions, pages: (signal: AbortSignal, azure: AzureClients) => AsyncIterable<T>): Promise<T[]> {
     return this.#call(options, async (signal, azure) => {
       const items: T[] = []
-      for await (const item of pages(signal, azure)) items.push(item)
+      for await (const item of pages(signal, azure)) {
+        // An attempt given up on (timed out, or its listing failed) reads no further pages.
+        signal.throwIfAborted()
+        items.push(item)
+      }
       return items
     })
   }
@@ -112,10 +116,14 @@ export class AzureDriver implements ProviderDriver {
 
   /** Three listings for the whole subscription (VMs with power states, NICs, public IPs), not calls per VM. */
   async listMachines (): Promise<ProviderMachine[]> {
+    // One listing: when one of its lists has failed for good, the others stop (and stop retrying).
+    const together = new AbortController()
+    const read = { ...READ, signal: together.signal }
+    const part = async <T>(list: Promise<T>): Promise<T> => list.catch((error: unknown) => { together.abort(); throw error })
     const [vms, nics, ips] = await Promise.all([
-      this.#all(READ, (abortSignal, azure) => azure.compute.virtualMachines.listAll({ statusOnly: 'true', abortSignal })),
-      this.#all(READ, (abortSignal, azure) => azure.network.networkInterfaces.listAll({ abortSignal })),
-      this.#all(READ, (abortSignal, azure) => azure.network.publicIPAddresses.listAll({ abortSignal }))
+      part(this.#all(read, (abortSignal, azure) => azure.compute.virtualMachines.listAll({ statusOnly: 'true', abortSignal }))),
+      part(this.#all(read, (abortSignal, azure) => azure.network.networkInterfaces.listAll({ abortSignal }))),
+      part(this.#all(read, (abortSignal, azure) => azure.network.publicIPAddresses.listAll({ abortSignal })))
     ])
     const addressOf = new Map(ips.map((ip) => [String(ip.id).toLowerCase(), ip.ipAddress]))
     const addressesOf = new Map<string, { public: string[], private: string[] }>()

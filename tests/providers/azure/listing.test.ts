@@ -1,0 +1,33 @@
+import t from 'tap'
+import { AzureDriver } from '../../../src/providers/azure/azure-driver.ts'
+import { ProviderError } from '../../../src/providers/provider-error.ts'
+import { AzureFake } from '../../fakes/azure-fake.ts'
+
+// A listing is three paged lists at once (VMs, NICs, public IPs). When one fails for good, the
+// listing has failed: the other two must stop, not go on retrying behind the caller's back.
+t.test('when one of a listing\'s three lists fails for good, the other two stop retrying', async (t) => {
+  const fake = await new AzureFake().start()
+  t.teardown(() => fake.close())
+  const principal = fake.principal()
+  const driver = new AzureDriver({
+    id: 'listing',
+    credentials: principal,
+    settings: { subscription_id: principal.subscription_id, resource_group: 'stratus-rg', region: 'westeurope' },
+    policy: { timeoutMs: 5000, retries: 3, baseDelayMs: 10, maxDelayMs: 5000 },
+    log: { warn: () => {} }
+  }, { authorityHost: fake.origin, resourceManagerUrl: fake.origin, pricesUrl: `${fake.origin}/api/retail/prices` })
+  await driver.checkCredentials()
+  const onList = (resource: string) => (request: { url: URL }) => request.url.pathname.endsWith(`/providers/${resource}`)
+  // The NICs and IPs ask for a second's pause, three times; meanwhile the VMs are refused (not retried).
+  fake.faults.add({ status: 403, times: 1, delayMs: 300, match: onList('Microsoft.Compute/virtualMachines') })
+  for (const resource of ['Microsoft.Network/networkInterfaces', 'Microsoft.Network/publicIPAddresses']) {
+    fake.faults.add({ status: 429, times: 3, headers: { 'retry-after': '1' }, match: onList(resource) })
+  }
+  const listCalls = () => fake.requests.filter((request) => /\/providers\/Microsoft\.(Compute|Network)\//.test(request.path)).length
+  const failure = await driver.listMachines().catch((error: unknown) => error)
+  t.ok(failure instanceof ProviderError && failure.failure === 'credentials-rejected', 'the listing fails with the refusal')
+  const answered = listCalls()
+  t.equal(answered, 3, `one call of each list: ${fake.requests.map((request) => request.path.split('?')[0]!.split('/').slice(-2).join('/')).join(', ')}`)
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  t.equal(listCalls(), answered, 'no retry after the listing failed (each would have come a second later)')
+})
