@@ -1,5 +1,5 @@
 import type { MachineAction } from '../domain/lifecycle.ts'
-import type { CreateMachineSpec, ProviderDriver } from './driver.ts'
+import type { CreateMachineSpec, OperationRef, ProviderDriver } from './driver.ts'
 import { ProviderError } from './provider-error.ts'
 
 /** rejected: the cloud's message; null: the credentials work again. */
@@ -38,6 +38,10 @@ export class CredentialsGuard implements ProviderDriver {
   getMachine (id: string) { return this.#watch(async () => this.driver.getMachine(id)) }
   createMachine (spec: CreateMachineSpec) { return this.#watch(async () => this.driver.createMachine(spec)) }
   performAction (id: string, action: MachineAction) { return this.#watch(async () => this.driver.performAction(id, action)) }
+  get followOperations () {
+    const follow = this.driver.followOperations
+    return follow === undefined ? undefined : async (operations: readonly OperationRef[]) => this.#watch(async () => follow.call(this.driver, operations))
+  }
   addTag (id: string, tag: string) { return this.#watch(async () => this.driver.addTag(id, tag)) }
   supports (machine: { size: string | null, image: string | null }, action: MachineAction) { return this.driver.supports(machine, action) }
 }

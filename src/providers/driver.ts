@@ -63,6 +63,15 @@ export interface DockerOptions {
   portBindings?: Record<string, Array<{ HostPort: string }>>
 }
 
+/**
+ * A long-running operation the cloud started for an action (Azure's), as the driver can pick it
+ * up again in another process: opaque text, kept on the machine until the operation has ended.
+ */
+export type OperationRef = string
+
+/** Where an operation stands: still running, or ended (error: the cloud's reason it failed). */
+export type OperationOutcome = { done: false } | { done: true, error: string | null }
+
 export interface ProviderDriver {
   /** One cheap real call that fails with 'credentials-rejected' when the cloud refuses the credentials. */
   checkCredentials(): Promise<void>
@@ -74,8 +83,16 @@ export interface ProviderDriver {
   /** null when the cloud no longer knows the machine (it is gone). */
   getMachine(id: string): Promise<ProviderMachine | null>
   createMachine(spec: CreateMachineSpec): Promise<ProviderMachine>
-  /** Starts the action; completion is observed through listMachines (the watch). */
-  performAction(id: string, action: MachineAction): Promise<void>
+  /**
+   * Starts the action. Where the cloud runs it as a long-running operation, returns it, to be
+   * followed to its end (followOperations); either way the final state is read from listMachines.
+   */
+  performAction(id: string, action: MachineAction): Promise<OperationRef | void>
+  /**
+   * One look at each operation; one the cloud no longer knows counts as ended without error. One
+   * that could not be read this time (a failed call) is left out of the answer.
+   */
+  followOperations?(operations: readonly OperationRef[]): Promise<Map<OperationRef, OperationOutcome>>
   /** Puts the tag on the machine at the cloud (idempotent: a tag it has already is no error). */
   addTag(id: string, tag: string): Promise<void>
   /** Whether the cloud can do this action on this kind of machine at all (the "never" case). */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Backend, Machine, PrismaClient, TransitionCause } from '../generated/prisma/client.ts'
 import { isTransitional, SETTLES_INTO } from '../domain/machine-states.ts'
-import type { ProviderDriver, ProviderMachine } from '../providers/driver.ts'
+import type { OperationOutcome, ProviderDriver, ProviderMachine } from '../providers/driver.ts'
 import { applyDetails, countMissing, detailsDiffer, type DetailChange } from './reconcile.ts'
 import { applyTransitions, type BatchedTransition } from './transitions.ts'
 
@@ -39,6 +39,8 @@ export async function syncBackend (db: PrismaClient, driver: ProviderDriver, bac
   // before the cloud made it, so it is read here as an intent, or (its create finished since)
   // its record exists and adopting it as foreign writes nothing (the insert skips duplicates).
   const records = await db.machine.findMany({ where: { backendId: backend.id, state: { not: 'terminated' } }, orderBy: { id: 'asc' } })
+  // Operations before the cloud's listing: one that had ended by then shows its end in it.
+  const operations = await followOperations(driver, records)
   const listed = await driver.listMachines()
   const intents = await db.machineIntent.findMany({ where: { backendId: backend.id } })
   const observed = new Map(listed.map((machine) => [machine.id, machine]))
@@ -56,7 +58,13 @@ export async function syncBackend (db: PrismaClient, driver: ProviderDriver, bac
       continue
     }
     const to = seen?.state ?? 'terminated'
-    if (isStale(record, seen, now, options.staleGraceMs)) kept.push(record)
+    const operation = operations.get(record.id)
+    const failed = operation?.done === true ? operation.error : null
+    // While the action's operation runs, what the cloud shows is not its end, however long it
+    // takes (a restart shows running throughout); without one, an old state is "not yet" only for
+    // the stale grace.
+    if (operation?.done === false && isTransitional(record.state)) kept.push(record)
+    else if (failed === null && isStale(record, seen, now, options.staleGraceMs)) kept.push(record)
     else if (to === record.state) {
       if (seen !== null && detailsDiffer(record, seen)) {
         const patch = { publicIps: seen.publicIps, privateIps: seen.privateIps, publicUrl: seen.publicUrl, extra: seen.extra }
@@ -69,13 +77,16 @@ export async function syncBackend (db: PrismaClient, driver: ProviderDriver, bac
         machineId: record.id,
         from: record.state,
         to,
+        ...(failed === null ? {} : { cause: 'action_failed' as const }),
         ...(seen === null
-          ? { detail: 'the provider no longer knows the machine' }
+          ? { detail: failed ?? 'the provider no longer knows the machine' }
+          : failed !== null ? { detail: failed, details: { publicIps: seen.publicIps, privateIps: seen.privateIps, publicUrl: seen.publicUrl, extra: seen.extra } }
           : { details: { publicIps: seen.publicIps, privateIps: seen.privateIps, publicUrl: seen.publicUrl, extra: seen.extra } })
       })
     }
   }
   const at = new Date()
+  await endOperations(db, records, operations)
   await countMissing(db, missing)
   await applyDetails(db, details, at)
   const moved = await applyTransitions(db, changes, options.cause, at)
@@ -96,7 +107,9 @@ export async function syncBackend (db: PrismaClient, driver: ProviderDriver, bac
     })),
     ...reread
   ].filter((machine) => machine.state !== 'terminated')
-  let unsettled = machines.filter((machine) => isTransitional(machine.state)).length
+  // A machine whose operation still runs is watched on even if it already looks settled (a
+  // restart shows running throughout): the operation's end, or failure, is still to be read.
+  let unsettled = machines.filter((machine) => isTransitional(machine.state) || operations.get(machine.id)?.done === false).length
   const byToken = new Map(listed.filter((machine) => machine.clientToken != null).map((machine) => [machine.clientToken!, machine]))
   for (const intent of intents) {
     if (intent.state === 'creating' && now - intent.createdAt.getTime() < options.intentGraceMs) { unsettled++; continue }
@@ -122,6 +135,53 @@ export async function syncBackend (db: PrismaClient, driver: ProviderDriver, bac
   // the next listing is spaced by its size. Raw SQL, so that updated_at (the driver's version) stays.
   await db.$executeRaw`UPDATE backends SET listed_at = ${at}, listed_count = ${listed.length} WHERE id = ${backend.id}`
   return { machines, unsettled }
+}
+
+/**
+ * A cloud answers for one operation per call, so a pass looks at no more than this many (a fair
+ * sample when more are pending); the rest count as still running until a later pass looks.
+ */
+export const OPERATIONS_PER_PASS = 20
+
+/**
+ * One look at pending operations of the backend's machines, by machine. One the driver could not
+ * read is left out: its machine is judged by the listing alone, as if it had none.
+ */
+async function followOperations (driver: ProviderDriver, records: readonly Machine[]): Promise<Map<number, OperationOutcome>> {
+  const pending = records.filter((record) => record.operation !== null && isTransitional(record.state))
+  if (pending.length === 0 || driver.followOperations === undefined) return new Map()
+  const looked = pending.length <= OPERATIONS_PER_PASS ? pending : sample(pending, OPERATIONS_PER_PASS)
+  const outcomes = await driver.followOperations(looked.map((record) => record.operation!))
+  const byMachine = new Map<number, OperationOutcome>(pending.map((record) => [record.id, { done: false }]))
+  for (const record of looked) {
+    const outcome = outcomes.get(record.operation!)
+    if (outcome === undefined) byMachine.delete(record.id)
+    else byMachine.set(record.id, outcome)
+  }
+  return byMachine
+}
+
+/** `count` items drawn at random (a partial Fisher-Yates shuffle), so no operation waits forever. */
+function sample<T> (items: readonly T[], count: number): T[] {
+  const pool = [...items]
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(Math.random() * (pool.length - i))
+    ;[pool[i], pool[j]] = [pool[j]!, pool[i]!]
+  }
+  return pool.slice(0, count)
+}
+
+/**
+ * Ended operations are forgotten, and so is one whose machine settled without it (judged by the
+ * listing while it could not be read): each only if it is still the machine's (no newer action's).
+ */
+async function endOperations (db: PrismaClient, records: readonly Machine[], operations: ReadonlyMap<number, OperationOutcome>): Promise<void> {
+  const ended = records
+    .filter((record) => record.operation !== null && (operations.get(record.id)?.done === true || !isTransitional(record.state)))
+    .map((record) => ({ id: record.id, operation: record.operation }))
+  if (ended.length === 0) return
+  await db.$executeRaw`UPDATE machines m SET operation = NULL
+    FROM jsonb_to_recordset(${JSON.stringify(ended)}::jsonb) AS e(id int, operation text) WHERE m.id = e.id AND m.operation = e.operation`
 }
 
 /**

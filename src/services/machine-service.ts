@@ -165,8 +165,9 @@ export class MachineService {
     })
     if (claimed === null) throw await this.#invalidState(machine.id, action, words)
 
+    let operation
     try {
-      await driver.performAction(machine.providerId, action)
+      operation = await driver.performAction(machine.providerId, action)
     } catch (error) {
       if (error instanceof ProviderError && error.certainlyNotDone) {
         await applyTransition(this.db, {
@@ -177,6 +178,11 @@ export class MachineService {
         await this.watcher.watch(machine.backendId, 'api_action')
       }
       throw error
+    }
+    // Followed to its end by the next syncs, on any server (backend-sync.ts); only while the
+    // machine is still in the state this action put it in.
+    if (typeof operation === 'string') {
+      await this.db.machine.updateMany({ where: { id: machine.id, state: claimed.machine.state }, data: { operation } })
     }
     await this.watcher.watch(machine.backendId, 'api_action')
     return claimed.machine

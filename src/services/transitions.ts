@@ -40,6 +40,8 @@ export interface BatchedTransition {
   from: MachineState
   to: MachineState
   detail?: string
+  /** This change's cause, where it is not the pass's (an action whose operation failed). */
+  cause?: TransitionCause
   /** The provider's details to store with the change; absent: the machine is gone, addresses are cleared. */
   details?: { publicIps: string[], privateIps: string[], publicUrl: string | null, extra: unknown }
 }
@@ -57,6 +59,7 @@ export async function applyTransitions (db: PrismaClient, changes: readonly Batc
     from_state: change.from,
     to_state: change.to,
     detail: change.detail ?? null,
+    cause: change.cause ?? cause,
     gone: change.details === undefined,
     public_ips: change.details?.publicIps ?? [],
     private_ips: change.details?.privateIps ?? [],
@@ -65,7 +68,7 @@ export async function applyTransitions (db: PrismaClient, changes: readonly Batc
   }))
   const moved = await db.$queryRaw<Array<{ id: number }>>`
     WITH c AS (
-      SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id int, from_state machine_state, to_state machine_state, detail text,
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id int, from_state machine_state, to_state machine_state, detail text, cause transition_cause,
         gone boolean, public_ips text[], private_ips text[], public_url text, extra jsonb)
     ), moved AS (
       UPDATE machines m SET
@@ -79,10 +82,10 @@ export async function applyTransitions (db: PrismaClient, changes: readonly Batc
         destroyed_at = CASE WHEN c.to_state = 'terminated' THEN ${at} ELSE m.destroyed_at END,
         missing_passes = 0
       FROM c WHERE m.id = c.id AND m.state = c.from_state
-      RETURNING m.id, c.from_state, c.to_state, c.detail
+      RETURNING m.id, c.from_state, c.to_state, c.detail, c.cause
     ), history AS (
       INSERT INTO transitions (machine_id, from_state, to_state, at, cause, detail)
-      SELECT id, from_state, to_state, ${at}, ${cause}::transition_cause, detail FROM moved
+      SELECT id, from_state, to_state, ${at}, cause, detail FROM moved
     )
     SELECT id FROM moved`
   return new Set(moved.map((row) => row.id))

@@ -13,6 +13,7 @@ import { CloudFake, sendJson, type FakeRequest } from './https-fake.ts'
 interface Principal { tenant: string, client: string, secret: string, subscriptions: Set<string> }
 type Resource = Record<string, any> & { id: string, name: string, type: string }
 interface Settling { at: number, apply: () => void }
+interface OperationError { code: string, message: string }
 
 export const AZURE_SIZES = [
   { name: 'Standard_B1s', numberOfCores: 1, memoryInMB: 1024, osDiskSizeInMB: 1047552, resourceDiskSizeInMB: 4096, maxDataDiskCount: 2 },
@@ -42,7 +43,9 @@ export class AzureFake extends CloudFake {
   readonly #tokens = new Map<string, Principal>()
   /** Every resource by its lower-cased id (ARM ids are case-insensitive). */
   readonly resources = new Map<string, Resource>()
-  readonly #operations = new Map<string, number>()
+  readonly #operations = new Map<string, { at: number, error?: OperationError }>()
+  /** The next VM action is accepted, but its operation ends Failed with this error and changes nothing. */
+  failNextAction: OperationError | null = null
   #settling: Settling[] = []
   bootMs = 300
   actionMs = 300
@@ -62,10 +65,10 @@ export class AzureFake extends CloudFake {
     for (const item of due) item.apply()
   }
 
-  #later (ms: number, apply: () => void): string {
+  #later (ms: number, apply: () => void, error?: OperationError): string {
     const id = randomUUID()
     const at = Date.now() + ms
-    this.#operations.set(id, at)
+    this.#operations.set(id, { at, ...(error === undefined ? {} : { error }) })
     this.#settling.push({ at, apply })
     return id
   }
@@ -165,11 +168,15 @@ export class AzureFake extends CloudFake {
     if (sizes !== null) return send(200, { value: AZURE_SIZES })
     const operation = /^\/providers\/Microsoft\.(Compute|Network)\/locations\/([^/]+)\/operations\/([^/]+)$/i.exec(rest)
     if (operation !== null) {
-      const at = this.#operations.get(operation[3]!)
-      if (at === undefined) return send(404, { error: { code: 'NotFound', message: 'no such operation' } })
-      const done = at <= Date.now()
-      if (request.url.searchParams.get('monitor') === 'true') return done ? send(200, {}) : send(202, undefined, { location: `${this.origin}${path}${request.url.search}` })
-      return send(200, { name: operation[3], status: done ? 'Succeeded' : 'InProgress', startTime: new Date(at - this.actionMs).toISOString() })
+      const found = this.#operations.get(operation[3]!)
+      if (found === undefined) return send(404, { error: { code: 'NotFound', message: 'no such operation' } })
+      const done = found.at <= Date.now()
+      if (request.url.searchParams.get('monitor') === 'true') {
+        if (!done) return send(202, undefined, { location: `${this.origin}${path}${request.url.search}` })
+        return found.error === undefined ? send(200, {}) : send(500, { error: found.error })
+      }
+      const status = !done ? 'InProgress' : found.error === undefined ? 'Succeeded' : 'Failed'
+      return send(200, { name: operation[3], status, startTime: new Date(found.at - this.actionMs).toISOString(), ...(done && found.error !== undefined ? { endTime: new Date(found.at).toISOString(), error: found.error } : {}) })
     }
     const listAll = /^\/providers\/Microsoft\.(Compute\/virtualMachines|Network\/networkInterfaces|Network\/publicIPAddresses)$/i.exec(rest)
     if (listAll !== null && request.method === 'GET') {
@@ -198,7 +205,12 @@ export class AzureFake extends CloudFake {
       const moves: Record<string, [string, string]> = { start: ['starting', 'running'], deallocate: ['deallocating', 'deallocated'], restart: ['running', 'running'], powerOff: ['stopping', 'stopped'] }
       const [via, to] = moves[action]!
       if (existing.properties.provisioningState === 'Deleting') return send(409, { error: { code: 'OperationNotAllowed', message: 'The VM is being deleted.' } })
+      const failure = this.failNextAction
+      this.failNextAction = null
+      const from = existing.power
       existing.power = via
+      // A failed operation leaves the VM as it was (a start that found no capacity stays deallocated).
+      if (failure !== null) return send(202, undefined, asyncHeaders(this.#later(this.actionMs, () => { existing.power = from }, failure)))
       return send(202, undefined, asyncHeaders(this.#later(this.actionMs, () => { existing.power = to })))
     }
     if (request.method === 'GET') {

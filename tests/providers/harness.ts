@@ -22,6 +22,8 @@ export interface CloudFaults {
   clear(): void
   /** The next create is done by the cloud but answered only after `delayMs` (past the client's timeout). */
   loseCreateAnswer(account: CloudAccount, delayMs: number): void
+  /** Clouds with long-running operations: the next action is accepted, but its operation fails with this error. */
+  failNextOperation?(account: CloudAccount, code: string, message: string): void
 }
 
 /** A provider under the shared scenarios: the cloud (a fake, or the built-in simulator) and how to use it. */

@@ -92,6 +92,7 @@ export async function azureHarness (): Promise<ProviderHarness> {
     faults: {
       fail: (cloud, status, times, headers) => fake.faults.add({ status, times, ...(headers === undefined ? {} : { headers }), match: (request) => request.url.pathname.startsWith(`/subscriptions/${subscriptionOf.get(cloud)!}`) }),
       clear: () => fake.faults.clear(),
+      failNextOperation: (_cloud, code, message) => { fake.failNextAction = { code, message } },
       loseCreateAnswer: (cloud, delayMs) => fake.faults.add({ status: -1, delayMs, match: (request) => request.method === 'PUT' && request.url.pathname.startsWith(`/subscriptions/${subscriptionOf.get(cloud)!}`) && request.url.pathname.includes('/virtualMachines/') })
     },
     paging: { pageSize: fake.pageSize, addMany: async (cloud, count) => { for (let i = 0; i < count; i++) fake.addVm(subscriptionOf.get(cloud)!, 'bulk-rg', `bulk-${i}`) } },

@@ -68,6 +68,7 @@ async function scenarios (t: Test, harness: ProviderHarness, format: Format, app
       t.equal(ApiClient.value(acted, 'machine').state, via, `${action} records ${via} at once`)
       await until(backend, id, end)
     }
+    t.ok(await eventually(async () => (await app.db.machine.findFirstOrThrow({ where: { backendId: backend, providerId: id } })).operation === null, 8000), 'no operation left to follow once settled')
     const tagged = await api.send('POST', `/backends/${backend}/machines/${id}/metadata`, 'tag', { tag: 'prod' })
     t.equal(tagged.status, 200, tagged.raw)
     t.same(await cloud.tagsAt(backend, id), ['prod'], 'the tag is the cloud\'s tag')
@@ -165,6 +166,27 @@ async function scenarios (t: Test, harness: ProviderHarness, format: Format, app
       t.equal(record.state, 'running')
       t.same(record.transitions.map((row) => [row.toState, row.cause]), [['running', 'provider_sync'], ['stopping', 'api_action'], ['running', 'action_failed']], 'the claim is rolled back, recorded as failed')
     })
+
+    const failNextOperation = faults.failNextOperation
+    if (failNextOperation !== undefined) {
+      await t.test('an action whose long-running operation fails at the cloud is rolled back with the cloud\'s reason', async (t) => {
+        const cloud = await harness.account(app)
+        const backend = await backendOf(cloud.fields)
+        const id = await cloud.addOutside(backend, `failing-${format}`)
+        await api.machines(backend)
+        await cloud.stopOutside(backend, id)
+        t.equal(await stateOf(backend, id), 'stopped')
+        failNextOperation(cloud, 'AllocationFailed', 'Allocation failed. We do not have sufficient capacity for the requested VM size in this region.')
+        const started = await api.send('POST', `/backends/${backend}/machines/${id}`, 'action', { action: 'start' })
+        t.equal(started.status, 202, 'the cloud accepts the action')
+        t.equal(ApiClient.value(started, 'machine').state, 'starting')
+        await until(backend, id, 'stopped')
+        const record = await app.db.machine.findFirstOrThrow({ where: { backendId: backend, providerId: id }, include: { transitions: { orderBy: { id: 'asc' } } } })
+        t.match(record.transitions.slice(-2).map((row) => [row.toState, row.cause, row.detail]), [['starting', 'api_action', 'start'], ['stopped', 'action_failed', /AllocationFailed: Allocation failed/]],
+          'followed to its end: the failure and the cloud\'s reason are recorded')
+        t.equal(record.operation, null, 'the ended operation is forgotten')
+      })
+    }
 
     await t.test('a create the cloud did not answer is found by the sync and answered to the retry', async (t) => {
       const cloud = await harness.account(app)

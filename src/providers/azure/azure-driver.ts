@@ -3,7 +3,7 @@ import type { NetworkManagementClient } from '@azure/arm-network'
 import type { SubscriptionClient } from '@azure/arm-resources-subscriptions'
 import type { MachineAction } from '../../domain/lifecycle.ts'
 import { parsePublicKey } from '../../domain/ssh-keys.ts'
-import type { BackendConnection, CallPolicy, CreateMachineSpec, ProviderDriver, ProviderImage, ProviderLocation, ProviderLog, ProviderMachine, ProviderSize } from '../driver.ts'
+import type { BackendConnection, CallPolicy, CreateMachineSpec, OperationOutcome, OperationRef, ProviderDriver, ProviderImage, ProviderLocation, ProviderLog, ProviderMachine, ProviderSize } from '../driver.ts'
 import { ProviderError } from '../provider-error.ts'
 import { callWithRetries, failureOfNetworkError, failureOfStatus, retryAfterSeconds, type CallOptions } from '../call-with-retries.ts'
 import { stateOf } from '../status-table.ts'
@@ -230,20 +230,50 @@ export class AzureDriver implements ProviderDriver {
   }
 
   /**
-   * The action's request, not its end: the transitional state is recorded at once and the watch
-   * reads the final one from the instance view. shutdown deallocates (a stopped but allocated VM
-   * keeps billing for its compute).
+   * The action's request; its long-running operation is returned (the poller's serialized state)
+   * and followed to its end by the syncs (followOperations), on whichever server runs them.
+   * shutdown deallocates (a stopped but allocated VM keeps billing for its compute).
    */
-  async performAction (id: string, action: MachineAction): Promise<void> {
+  async performAction (id: string, action: MachineAction): Promise<OperationRef> {
     const { group, name } = vmOf(id)
-    await this.#call(READ, async (abortSignal, azure) => {
-      const vms = azure.compute.virtualMachines
-      const options = { abortSignal }
-      if (action === 'start') await vms.start(group, name, options).submitted()
-      else if (action === 'shutdown') await vms.deallocate(group, name, options).submitted()
-      else if (action === 'reboot') await vms.restart(group, name, options).submitted()
-      else await vms.delete(group, name, options).submitted()
+    return this.#call(READ, async (abortSignal, azure) => {
+      const poller = vmOperation(azure, action)(group, name, { abortSignal })
+      await poller.submitted()
+      return JSON.stringify({ action, poller: await poller.serialize() } satisfies SerializedOperation)
     })
+  }
+
+  /** One poll of each operation, through the SDK's own poller restored from its state. */
+  async followOperations (operations: readonly OperationRef[]): Promise<Map<OperationRef, OperationOutcome>> {
+    const { restorePoller } = await import('@azure/arm-compute')
+    const outcomes = new Map<OperationRef, OperationOutcome>()
+    await Promise.all(operations.map(async (operation) => {
+      const { action, poller: state } = JSON.parse(operation) as SerializedOperation
+      try {
+        outcomes.set(operation, await this.#call(READ, async (abortSignal, azure) => {
+          const poller = restorePoller(azure.compute, state, vmOperation(azure, action), { abortSignal })
+          try {
+            await poller.poll({ abortSignal })
+          } catch (error) {
+            // An HTTP error answering the poll is a failure to read the operation (core-lro marks
+            // the poller failed for it all the same): retried, or left unread. One the cloud no
+            // longer knows (expired, purged) has ended; the listing tells how.
+            const status = (error as { statusCode?: number }).statusCode
+            if (status === 404) return { done: true, error: null }
+            if (status !== undefined || !isFailed(poller.operationState?.status)) throw error
+          }
+          // The operation said it failed (its status Failed or Canceled, with ARM's error).
+          if (isFailed(poller.operationState?.status)) return { done: true, error: operationError(poller.operationState?.error) }
+          return poller.isDone ? { done: true, error: null } : { done: false }
+        }))
+      } catch (error) {
+        // Refused credentials fail the pass (and mark the backend); anything else leaves this
+        // operation unread this time, its machine judged by the listing.
+        if (error instanceof ProviderError && error.failure === 'credentials-rejected') throw error
+        this.#log.warn({ action, err: error instanceof Error ? error.message : String(error) }, 'azure: could not read an operation')
+      }
+    }))
+    return outcomes
   }
 
   /** An Azure tag is a name and a value: ours have the name and an empty value. */
@@ -321,6 +351,31 @@ async function connectClients (credentials: Record<string, unknown>, endpoints: 
     network: new NetworkManagementClient(credential, subscription, options),
     subscriptions: new SubscriptionClient(credential, options)
   }
+}
+
+interface SerializedOperation { action: MachineAction, poller: string }
+
+const isFailed = (status: string | undefined): boolean => status === 'failed' || status === 'canceled'
+
+/** The SDK operation of an action (also what a restored poller names as its source). */
+const vmOperation = (azure: AzureClients, action: MachineAction) => {
+  const vms = azure.compute.virtualMachines
+  if (action === 'start') return vms.start
+  if (action === 'shutdown') return vms.deallocate
+  if (action === 'reboot') return vms.restart
+  return vms.delete
+}
+
+/**
+ * The cloud's reason an operation failed, as "Code: message". core-lro folds ARM's error into its
+ * own message ("The long-running operation has failed. Code. message"); that is unfolded here.
+ */
+function operationError (error: unknown): string {
+  const failure = error as { code?: string, message?: string } | undefined
+  const folded = /^The long-running operation has failed\. ([\w.-]+?)\. (.*)$/s.exec(failure?.message ?? '')
+  const [code, message] = folded === null ? [failure?.code, failure?.message] : [folded[1], folded[2]]
+  const text = [code, message].filter((part) => part !== undefined && part !== '').join(': ')
+  return `azure: ${(text === '' ? 'the operation failed' : text).slice(0, 300)}`
 }
 
 /** An instance-view code as the table spells it ("PowerState/running"), whatever case Azure used. */

@@ -1,0 +1,93 @@
+import t, { type Test } from 'tap'
+import { OPERATIONS_PER_PASS, syncBackend } from '../../../src/services/backend-sync.ts'
+import { AzureFake } from '../../fakes/azure-fake.ts'
+import { buildTestApp, json } from '../../helper.ts'
+
+// Azure runs each action as a long-running operation. These drive the real SDK's pollers against
+// the fake, one sync pass at a time: an API-only server runs no watch of its own to race them.
+const OPTIONS = { cause: 'provider_sync' as const, staleGraceMs: 0, intentGraceMs: 60_000, machineKind: 'vm' }
+
+async function setUp (t: Test, vms: number) {
+  const fake = await new AzureFake().start()
+  t.teardown(() => fake.close())
+  fake.actionMs = 1000
+  const app = await buildTestApp(t, {
+    role: 'api',
+    azureAuthorityHost: fake.origin,
+    azureResourceManagerUrl: fake.origin,
+    azurePricesUrl: `${fake.origin}/api/retail/prices`,
+    providerRetries: 1,
+    providerRetryBaseDelayMs: 10
+  })
+  const principal = fake.principal()
+  for (let i = 0; i < vms; i++) fake.addVm(principal.subscription_id, 'portal-rg', `vm-${i}`)
+  const added = await app.inject({
+    method: 'POST',
+    url: '/backends',
+    headers: { 'content-type': 'application/json' },
+    payload: { title: 'azure', provider: 'azure', ...principal, resource_group: 'stratus-rg', region: 'westeurope' }
+  })
+  t.equal(added.statusCode, 201, added.body)
+  const backendId = json(added.body).id as string
+  const listed = await app.inject({ method: 'GET', url: `/backends/${backendId}/machines` })
+  t.equal(json(listed.body).length, vms, 'adopted')
+  const backend = await app.db.backend.findUniqueOrThrow({ where: { id: backendId } })
+  const pass = async () => syncBackend(app.db, app.providers.driverFor(backend), backend, OPTIONS)
+  const act = async (machine: string, action: string) => {
+    const answer = await app.inject({ method: 'POST', url: `/backends/${backendId}/machines/${machine}`, headers: { 'content-type': 'application/json' }, payload: { action } })
+    t.equal(answer.statusCode, 202, answer.body)
+  }
+  const record = async (machine: string) => app.db.machine.findFirstOrThrow({ where: { backendId, providerId: machine }, include: { transitions: { orderBy: { id: 'asc' } } } })
+  // The operations asked about since a point in the request log (an ended one is asked twice: its
+  // status, then its result).
+  const operationsAsked = (since: number) => new Set(fake.requests.slice(since).map((request) => /\/operations\/([^/?]+)/.exec(request.path)?.[1]).filter((id) => id !== undefined)).size
+  return { app, fake, pass, act, record, operationsAsked }
+}
+
+t.test('a restart is done when its operation ends, not when the VM looks running (it does throughout)', async (t) => {
+  const { fake, pass, act, record } = await setUp(t, 1)
+  await act('portal-rg~vm-0', 'reboot')
+  t.equal((await record('portal-rg~vm-0')).state, 'rebooting')
+  await pass()
+  await pass()
+  const during = await record('portal-rg~vm-0')
+  t.equal(during.state, 'rebooting', 'still rebooting while the operation runs')
+  t.not(during.operation, null, 'the operation is kept on the machine')
+  await new Promise((resolve) => setTimeout(resolve, fake.actionMs + 50))
+  const ended = await pass()
+  t.equal(ended.unsettled, 0)
+  const after = await record('portal-rg~vm-0')
+  t.equal(after.state, 'running', 'running once the operation has ended')
+  t.equal(after.operation, null, 'and the operation is forgotten')
+  t.same(after.transitions.map((row) => [row.toState, row.cause]), [['running', 'provider_sync'], ['rebooting', 'api_action'], ['running', 'provider_sync']])
+})
+
+t.test(`a pass looks at no more than ${OPERATIONS_PER_PASS} operations, and every one is looked at in time`, async (t) => {
+  const count = OPERATIONS_PER_PASS + 10
+  const { fake, pass, act, app, operationsAsked } = await setUp(t, count)
+  for (let i = 0; i < count; i++) await act(`portal-rg~vm-${i}`, 'shutdown')
+  await new Promise((resolve) => setTimeout(resolve, fake.actionMs + 50))
+  const perPass: number[] = []
+  for (let i = 0; i < 40 && (await app.db.machine.count({ where: { state: 'stopped', operation: null } })) < count; i++) {
+    const before = fake.requests.length
+    await pass()
+    perPass.push(operationsAsked(before))
+  }
+  t.ok(perPass.every((calls) => calls <= OPERATIONS_PER_PASS), `operations looked at per pass: ${perPass.join(', ')}`)
+  t.equal(await app.db.machine.count({ where: { state: 'stopped', operation: null } }), count, `all ${count} stopped and their operations ended, in ${perPass.length} passes`)
+})
+
+t.test('an operation that cannot be read leaves its machine to the listing, and is dropped once it has settled', async (t) => {
+  const { fake, pass, act, record } = await setUp(t, 1)
+  await act('portal-rg~vm-0', 'shutdown')
+  fake.faults.add({ status: 500, times: 100, match: (request) => request.url.pathname.includes('/operations/') })
+  await new Promise((resolve) => setTimeout(resolve, fake.actionMs + 50))
+  await pass()
+  const settled = await record('portal-rg~vm-0')
+  t.equal(settled.state, 'stopped', 'the listing shows it deallocated: stopped')
+  t.same(settled.transitions.at(-1)?.cause, 'provider_sync', 'an unreadable operation is not taken for a failed action')
+  t.ok(fake.requests.filter((request) => request.path.includes('/operations/')).length >= 2, 'the read was retried')
+  await pass()
+  const after = await record('portal-rg~vm-0')
+  t.equal(after.operation, null, 'the unread operation of a settled machine is forgotten')
+})
