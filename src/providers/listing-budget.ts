@@ -21,9 +21,10 @@ export const listingCalls = (budget: ListingBudget, machines: number): number =>
  * The least time between two listings of one backend, so that listing it again and again (the
  * watch of machines in transition, the periodic sync, list requests) uses at most `percent` of
  * the cloud's budget and leaves the rest to actions, creates and the account's other tools.
- * 0 with no budget (the simulator) or percent 0 (not paced).
+ * `otherCalls`: what the last pass cost besides its listing (Azure operations looked at, one call
+ * each). 0 with no budget (the simulator) or percent 0 (not paced).
  */
-export function listingSpacingMs (budget: ListingBudget | undefined, machines: number, percent: number): number {
+export function listingSpacingMs (budget: ListingBudget | undefined, machines: number, percent: number, otherCalls = 0): number {
   if (budget === undefined || percent <= 0) return 0
-  return Math.ceil(listingCalls(budget, machines) * 3_600_000 * 100 / (budget.requestsPerHour * percent))
+  return Math.ceil((listingCalls(budget, machines) + otherCalls) * 3_600_000 * 100 / (budget.requestsPerHour * percent))
 }

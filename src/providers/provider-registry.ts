@@ -56,10 +56,11 @@ export class ProviderRegistry {
 
   /**
    * The least time from the backend's last listing to its next, by its cloud's budget and the
-   * size of that listing (src/providers/listing-budget.ts); 0 for a provider without a budget.
+   * size of that listing and the pass's other calls (src/providers/listing-budget.ts); 0 for a
+   * provider without a budget.
    */
-  listingSpacingMs (backend: { provider: string, listedCount: number | null }): number {
-    return listingSpacingMs(this.#definitions.get(backend.provider)?.listingBudget, backend.listedCount ?? 0, this.#options.listingBudgetPercent)
+  listingSpacingMs (backend: { provider: string, listedCount: number | null, listedOperations: number | null }): number {
+    return listingSpacingMs(this.#definitions.get(backend.provider)?.listingBudget, backend.listedCount ?? 0, this.#options.listingBudgetPercent, backend.listedOperations ?? 0)
   }
 
   get types (): string[] { return [...this.#definitions.keys()] }

@@ -40,7 +40,7 @@ export async function syncBackend (db: PrismaClient, driver: ProviderDriver, bac
   // its record exists and adopting it as foreign writes nothing (the insert skips duplicates).
   const records = await db.machine.findMany({ where: { backendId: backend.id, state: { not: 'terminated' } }, orderBy: { id: 'asc' } })
   // Operations before the cloud's listing: one that had ended by then shows its end in it.
-  const operations = await followOperations(driver, records)
+  const { operations, looked } = await followOperations(driver, records)
   const listed = await driver.listMachines()
   const intents = await db.machineIntent.findMany({ where: { backendId: backend.id } })
   const observed = new Map(listed.map((machine) => [machine.id, machine]))
@@ -132,8 +132,9 @@ export async function syncBackend (db: PrismaClient, driver: ProviderDriver, bac
   }
   machines.sort((a, b) => a.id - b.id)
   // A complete listing, recorded: list requests within LIST_FRESH_MS answer from the records, and
-  // the next listing is spaced by its size. Raw SQL, so that updated_at (the driver's version) stays.
-  await db.$executeRaw`UPDATE backends SET listed_at = ${at}, listed_count = ${listed.length} WHERE id = ${backend.id}`
+  // the next listing is spaced by what this pass cost. Raw SQL, so that updated_at (the driver's
+  // version) stays.
+  await db.$executeRaw`UPDATE backends SET listed_at = ${at}, listed_count = ${listed.length}, listed_operations = ${looked} WHERE id = ${backend.id}`
   return { machines, unsettled }
 }
 
@@ -144,12 +145,13 @@ export async function syncBackend (db: PrismaClient, driver: ProviderDriver, bac
 export const OPERATIONS_PER_PASS = 20
 
 /**
- * One look at pending operations of the backend's machines, by machine. One the driver could not
- * read is left out: its machine is judged by the listing alone, as if it had none.
+ * One look at pending operations of the backend's machines, by machine, and how many were looked
+ * at (calls the budget counts). One the driver could not read is left out: its machine is judged
+ * by the listing alone, as if it had none.
  */
-async function followOperations (driver: ProviderDriver, records: readonly Machine[]): Promise<Map<number, OperationOutcome>> {
+async function followOperations (driver: ProviderDriver, records: readonly Machine[]): Promise<{ operations: Map<number, OperationOutcome>, looked: number }> {
   const pending = records.filter((record) => record.operation !== null && isTransitional(record.state))
-  if (pending.length === 0 || driver.followOperations === undefined) return new Map()
+  if (pending.length === 0 || driver.followOperations === undefined) return { operations: new Map(), looked: 0 }
   const looked = pending.length <= OPERATIONS_PER_PASS ? pending : sample(pending, OPERATIONS_PER_PASS)
   const outcomes = await driver.followOperations(looked.map((record) => record.operation!))
   const byMachine = new Map<number, OperationOutcome>(pending.map((record) => [record.id, { done: false }]))
@@ -158,7 +160,7 @@ async function followOperations (driver: ProviderDriver, records: readonly Machi
     if (outcome === undefined) byMachine.delete(record.id)
     else byMachine.set(record.id, outcome)
   }
-  return byMachine
+  return { operations: byMachine, looked: looked.length }
 }
 
 /** `count` items drawn at random (a partial Fisher-Yates shuffle), so no operation waits forever. */

@@ -12,6 +12,7 @@ t.test('the spacing of listings keeps them within the share of the cloud\'s budg
   t.equal(listingSpacingMs(DIGITALOCEAN, 10_000, 50), 72_000, '10,000 droplets at half of 5,000 an hour: once every 72 s')
   t.equal(listingSpacingMs(DIGITALOCEAN, 1, 50), 1440, 'one page at half the budget: 2,500 listings an hour')
   t.equal(listingSpacingMs(AZURE, 250, 50), 5400, 'Azure: three lists of three pages')
+  t.equal(listingSpacingMs(AZURE, 10, 50, 20), 13_800, 'Azure: a pass that also looked at 20 operations cost 23 calls')
   t.equal(listingSpacingMs(undefined, 10_000, 50), 0, 'a provider without a budget (the simulator) is not paced')
   t.equal(listingSpacingMs(DIGITALOCEAN, 10_000, 0), 0, 'LISTING_BUDGET_PERCENT=0: not paced')
 })

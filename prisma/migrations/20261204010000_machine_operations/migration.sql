@@ -2,3 +2,7 @@
 -- poller's serialized state), followed to its end by whichever server syncs the backend next;
 -- cleared when it has ended.
 ALTER TABLE "machines" ADD COLUMN "operation" TEXT;
+
+-- How many operations the backend's last pass looked at, one call each: with the listing's own
+-- calls, what the next pass waits for by the cloud's request budget (src/providers/listing-budget.ts).
+ALTER TABLE "backends" ADD COLUMN "listed_operations" INTEGER;

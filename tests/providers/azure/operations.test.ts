@@ -17,6 +17,7 @@ async function setUp (t: Test, vms: number) {
     azureResourceManagerUrl: fake.origin,
     azurePricesUrl: `${fake.origin}/api/retail/prices`,
     providerRetries: 1,
+    listingBudgetPercent: 50,
     providerRetryBaseDelayMs: 10
   })
   const principal = fake.principal()
@@ -33,6 +34,8 @@ async function setUp (t: Test, vms: number) {
   t.equal(json(listed.body).length, vms, 'adopted')
   const backend = await app.db.backend.findUniqueOrThrow({ where: { id: backendId } })
   const pass = async () => syncBackend(app.db, app.providers.driverFor(backend), backend, OPTIONS)
+  // What the watch would wait before its next pass, by what the last one cost.
+  const spacing = async () => app.providers.listingSpacingMs(await app.db.backend.findUniqueOrThrow({ where: { id: backendId } }))
   const act = async (machine: string, action: string) => {
     const answer = await app.inject({ method: 'POST', url: `/backends/${backendId}/machines/${machine}`, headers: { 'content-type': 'application/json' }, payload: { action } })
     t.equal(answer.statusCode, 202, answer.body)
@@ -41,7 +44,7 @@ async function setUp (t: Test, vms: number) {
   // The operations asked about since a point in the request log (an ended one is asked twice: its
   // status, then its result).
   const operationsAsked = (since: number) => new Set(fake.requests.slice(since).map((request) => /\/operations\/([^/?]+)/.exec(request.path)?.[1]).filter((id) => id !== undefined)).size
-  return { app, fake, pass, act, record, operationsAsked }
+  return { app, fake, pass, act, record, operationsAsked, spacing }
 }
 
 t.test('a restart is done when its operation ends, not when the VM looks running (it does throughout)', async (t) => {
@@ -64,7 +67,7 @@ t.test('a restart is done when its operation ends, not when the VM looks running
 
 t.test(`a pass looks at no more than ${OPERATIONS_PER_PASS} operations, and every one is looked at in time`, async (t) => {
   const count = OPERATIONS_PER_PASS + 10
-  const { fake, pass, act, app, operationsAsked } = await setUp(t, count)
+  const { fake, pass, act, app, operationsAsked, spacing } = await setUp(t, count)
   for (let i = 0; i < count; i++) await act(`portal-rg~vm-${i}`, 'shutdown')
   await new Promise((resolve) => setTimeout(resolve, fake.actionMs + 50))
   const perPass: number[] = []
@@ -72,6 +75,7 @@ t.test(`a pass looks at no more than ${OPERATIONS_PER_PASS} operations, and ever
     const before = fake.requests.length
     await pass()
     perPass.push(operationsAsked(before))
+    if (i === 0) t.equal(await spacing(), 13_800, 'the operations count against the budget: 3 lists and 20 operations at half of 12,000 an hour space the next pass 13.8 s')
   }
   t.ok(perPass.every((calls) => calls <= OPERATIONS_PER_PASS), `operations looked at per pass: ${perPass.join(', ')}`)
   t.equal(await app.db.machine.count({ where: { state: 'stopped', operation: null } }), count, `all ${count} stopped and their operations ended, in ${perPass.length} passes`)
