@@ -27,7 +27,16 @@ export interface FakeDroplet {
   settlesAt?: number
 }
 
-interface Account { token: string, droplets: Map<number, FakeDroplet>, keys: Map<string, { id: number, fingerprint: string, public_key: string, name: string }>, tags: Set<string> }
+/** A droplet action, as GET /v2/actions/{id} shows it: in-progress until `endsAt`, then completed (or errored). */
+interface FakeAction { id: number, type: string, resource_id: number, started_at: string, endsAt: number, errored: boolean }
+
+interface Account {
+  token: string
+  droplets: Map<number, FakeDroplet>
+  keys: Map<string, { id: number, fingerprint: string, public_key: string, name: string }>
+  tags: Set<string>
+  actions: Map<number, FakeAction>
+}
 
 export const DO_SIZES = [
   { slug: 's-1vcpu-1gb', memory: 1024, vcpus: 1, disk: 25, transfer: 1, price_monthly: 6, price_hourly: 0.00893, regions: ['ams3', 'nyc1'], available: true, description: 'Basic' },
@@ -51,6 +60,8 @@ export class DigitalOceanFake extends CloudFake {
   #nextId = 1000
   bootMs: number
   actionMs: number
+  /** The next droplet action is accepted but ends `errored`, leaving the droplet as it was (a shutdown the OS ignored). */
+  failNextAction = false
 
   constructor (options: DigitalOceanFakeOptions = {}) {
     super()
@@ -64,7 +75,7 @@ export class DigitalOceanFake extends CloudFake {
   account (token: string): Account {
     let account = this.#accounts.get(token)
     if (account === undefined) {
-      account = { token, droplets: new Map(), keys: new Map(), tags: new Set() }
+      account = { token, droplets: new Map(), keys: new Map(), tags: new Set(), actions: new Map() }
       this.#accounts.set(token, account)
     }
     return account
@@ -180,9 +191,20 @@ export class DigitalOceanFake extends CloudFake {
       const move = moves[String(body.type)]
       if (move === undefined) return send(422, { id: 'unprocessable_entity', message: `${String(body.type)} is not a valid action type` })
       if (droplet.status !== move.from || droplet.target !== undefined) return send(422, { id: 'unprocessable_entity', message: `Droplet is currently ${droplet.status}; cannot ${String(body.type)}` })
-      droplet.target = move.to
-      droplet.settlesAt = Date.now() + this.actionMs
-      return send(201, { action: { id: droplet.id * 10 + 1, status: 'in-progress', type: body.type, started_at: new Date().toISOString(), completed_at: null, resource_id: droplet.id, resource_type: 'droplet' } })
+      const errored = this.failNextAction
+      this.failNextAction = false
+      const action: FakeAction = { id: this.#nextId++, type: String(body.type), resource_id: droplet.id, started_at: new Date().toISOString(), endsAt: Date.now() + this.actionMs, errored }
+      account.actions.set(action.id, action)
+      if (!errored) {
+        droplet.target = move.to
+        droplet.settlesAt = action.endsAt
+      }
+      return send(201, { action: presentAction(action) })
+    }
+    if (request.method === 'GET' && parts[0] === 'actions' && parts.length === 2) {
+      const action = account.actions.get(Number(parts[1]))
+      if (action === undefined) return send(404, { id: 'not_found', message: 'The resource you were accessing could not be found.' })
+      return send(200, { action: presentAction(action) })
     }
     if (request.method === 'GET' && path === '/sizes') return this.#page(request, send, 'sizes', DO_SIZES)
     if (request.method === 'GET' && path === '/regions') return this.#page(request, send, 'regions', DO_REGIONS)
@@ -245,3 +267,17 @@ export class DigitalOceanFake extends CloudFake {
 const ip = (prefix: string, n: number): string => prefix.split('.').length === 3
   ? `${prefix}.${1 + (n % 250)}`
   : `${prefix}.${Math.floor(n / 250) % 250}.${1 + (n % 250)}`
+
+function presentAction (action: FakeAction) {
+  const ended = action.endsAt <= Date.now()
+  return {
+    id: action.id,
+    status: !ended ? 'in-progress' : action.errored ? 'errored' : 'completed',
+    type: action.type,
+    started_at: action.started_at,
+    completed_at: ended ? new Date(action.endsAt).toISOString() : null,
+    resource_id: action.resource_id,
+    resource_type: 'droplet',
+    region_slug: 'ams3'
+  }
+}

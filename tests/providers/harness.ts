@@ -22,8 +22,11 @@ export interface CloudFaults {
   clear(): void
   /** The next create is done by the cloud but answered only after `delayMs` (past the client's timeout). */
   loseCreateAnswer(account: CloudAccount, delayMs: number): void
-  /** Clouds with long-running operations: the next action is accepted, but its operation fails with this error. */
-  failNextOperation?(account: CloudAccount, code: string, message: string): void
+  /**
+   * Clouds whose actions are operations to follow: the next action is accepted, but its operation
+   * ends in failure. Returns what the recorded reason must match.
+   */
+  failNextOperation?(account: CloudAccount): RegExp
 }
 
 /** A provider under the shared scenarios: the cloud (a fake, or the built-in simulator) and how to use it. */

@@ -55,6 +55,7 @@ export async function digitaloceanHarness (): Promise<ProviderHarness> {
     faults: {
       fail: (cloud, status, times, headers) => fake.faults.add({ status, times, ...(headers === undefined ? {} : { headers }), match: (request) => request.headers.authorization === `Bearer ${tokenOf.get(cloud)!}` }),
       clear: () => fake.faults.clear(),
+      failNextOperation: () => { fake.failNextAction = true; return /^digitalocean: the power_on action errored/ },
       loseCreateAnswer: (cloud, delayMs) => fake.faults.add({ status: -1, delayMs, match: (request) => request.method === 'POST' && request.url.pathname === '/v2/droplets' && request.headers.authorization === `Bearer ${tokenOf.get(cloud)!}` })
     },
     paging: { pageSize: 200, addMany: async (cloud, count) => { for (let i = 0; i < count; i++) fake.addDroplet(tokenOf.get(cloud)!) } },
@@ -92,7 +93,10 @@ export async function azureHarness (): Promise<ProviderHarness> {
     faults: {
       fail: (cloud, status, times, headers) => fake.faults.add({ status, times, ...(headers === undefined ? {} : { headers }), match: (request) => request.url.pathname.startsWith(`/subscriptions/${subscriptionOf.get(cloud)!}`) }),
       clear: () => fake.faults.clear(),
-      failNextOperation: (_cloud, code, message) => { fake.failNextAction = { code, message } },
+      failNextOperation: () => {
+        fake.failNextAction = { code: 'AllocationFailed', message: 'Allocation failed. We do not have sufficient capacity for the requested VM size in this region.' }
+        return /^azure: AllocationFailed: Allocation failed/
+      },
       loseCreateAnswer: (cloud, delayMs) => fake.faults.add({ status: -1, delayMs, match: (request) => request.method === 'PUT' && request.url.pathname.startsWith(`/subscriptions/${subscriptionOf.get(cloud)!}`) && request.url.pathname.includes('/virtualMachines/') })
     },
     paging: { pageSize: fake.pageSize, addMany: async (cloud, count) => { for (let i = 0; i < count; i++) fake.addVm(subscriptionOf.get(cloud)!, 'bulk-rg', `bulk-${i}`) } },

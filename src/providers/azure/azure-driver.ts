@@ -5,6 +5,7 @@ import type { MachineAction } from '../../domain/lifecycle.ts'
 import { parsePublicKey } from '../../domain/ssh-keys.ts'
 import type { BackendConnection, CallPolicy, CreateMachineSpec, OperationOutcome, OperationRef, ProviderDriver, ProviderImage, ProviderLocation, ProviderLog, ProviderMachine, ProviderSize } from '../driver.ts'
 import { ProviderError } from '../provider-error.ts'
+import { followEach } from '../follow-each.ts'
 import { callWithRetries, failureOfNetworkError, failureOfStatus, retryAfterSeconds, type CallOptions } from '../call-with-retries.ts'
 import { stateOf } from '../status-table.ts'
 import { AZURE_IMAGES, CLIENT_TOKEN_TAG, countryOf, imageOfUrn } from './catalog.ts'
@@ -246,34 +247,22 @@ export class AzureDriver implements ProviderDriver {
   /** One poll of each operation, through the SDK's own poller restored from its state. */
   async followOperations (operations: readonly OperationRef[]): Promise<Map<OperationRef, OperationOutcome>> {
     const { restorePoller } = await import('@azure/arm-compute')
-    const outcomes = new Map<OperationRef, OperationOutcome>()
-    await Promise.all(operations.map(async (operation) => {
+    return followEach(operations, async (operation) => {
       const { action, poller: state } = JSON.parse(operation) as SerializedOperation
-      try {
-        outcomes.set(operation, await this.#call(READ, async (abortSignal, azure) => {
-          const poller = restorePoller(azure.compute, state, vmOperation(azure, action), { abortSignal })
-          try {
-            await poller.poll({ abortSignal })
-          } catch (error) {
-            // An HTTP error answering the poll is a failure to read the operation (core-lro marks
-            // the poller failed for it all the same): retried, or left unread. One the cloud no
-            // longer knows (expired, purged) has ended; the listing tells how.
-            const status = (error as { statusCode?: number }).statusCode
-            if (status === 404) return { done: true, error: null }
-            if (status !== undefined || !isFailed(poller.operationState?.status)) throw error
-          }
-          // The operation said it failed (its status Failed or Canceled, with ARM's error).
-          if (isFailed(poller.operationState?.status)) return { done: true, error: operationError(poller.operationState?.error) }
-          return poller.isDone ? { done: true, error: null } : { done: false }
-        }))
-      } catch (error) {
-        // Refused credentials fail the pass (and mark the backend); anything else leaves this
-        // operation unread this time, its machine judged by the listing.
-        if (error instanceof ProviderError && error.failure === 'credentials-rejected') throw error
-        this.#log.warn({ action, err: error instanceof Error ? error.message : String(error) }, 'azure: could not read an operation')
-      }
-    }))
-    return outcomes
+      return this.#call(READ, async (abortSignal, azure) => {
+        const poller = restorePoller(azure.compute, state, vmOperation(azure, action), { abortSignal })
+        try {
+          await poller.poll({ abortSignal })
+        } catch (error) {
+          // An HTTP error answering the poll is a failure to read the operation (core-lro marks
+          // the poller failed for it all the same): retried, then left unread.
+          if ((error as { statusCode?: number }).statusCode !== undefined || !isFailed(poller.operationState?.status)) throw error
+        }
+        // The operation said it failed (its status Failed or Canceled, with ARM's error).
+        if (isFailed(poller.operationState?.status)) return { done: true, error: operationError(poller.operationState?.error) }
+        return poller.isDone ? { done: true, error: null } : { done: false }
+      })
+    }, this.#log, 'azure')
   }
 
   /** An Azure tag is a name and a value: ours have the name and an empty value. */

@@ -2,8 +2,9 @@ import type { AxiosError, AxiosInstance } from 'axios'
 import type { DigitalOcean } from 'digitalocean-js'
 import type { MachineAction } from '../../domain/lifecycle.ts'
 import { md5FingerprintOf, parsePublicKey } from '../../domain/ssh-keys.ts'
-import type { BackendConnection, CallPolicy, CreateMachineSpec, ProviderDriver, ProviderImage, ProviderLocation, ProviderLog, ProviderMachine, ProviderSize } from '../driver.ts'
+import type { BackendConnection, CallPolicy, CreateMachineSpec, OperationOutcome, OperationRef, ProviderDriver, ProviderImage, ProviderLocation, ProviderLog, ProviderMachine, ProviderSize } from '../driver.ts'
 import { ProviderError } from '../provider-error.ts'
+import { followEach } from '../follow-each.ts'
 import { callWithRetries, failureOfNetworkError, failureOfStatus, retryAfterSeconds, type CallOptions } from '../call-with-retries.ts'
 import { stateOf } from '../status-table.ts'
 import { CLIENT_TOKEN_TAG, countryOfRegion } from './catalog.ts'
@@ -30,6 +31,9 @@ interface Droplet {
 }
 
 const READ: CallOptions = { idempotent: true }
+
+/** A droplet action being followed, as it is kept on the machine. */
+interface FollowedAction { type: string, id: number }
 
 /**
  * DigitalOcean through digitalocean-js: the library's services for what they do whole (create,
@@ -163,7 +167,12 @@ export class DigitalOceanDriver implements ProviderDriver {
     return fingerprint
   }
 
-  async performAction (id: string, action: MachineAction): Promise<void> {
+  /**
+   * A droplet action, returned to be followed (GET /v2/actions/{id}) until it has completed or
+   * errored: the droplet's status alone cannot tell a slow shutdown from one that failed (it
+   * reads "active" either way). Destroy is a DELETE with nothing to follow.
+   */
+  async performAction (id: string, action: MachineAction): Promise<OperationRef | void> {
     if (action === 'destroy') {
       await this.#call(READ, async () => this.#client.droplets.deleteDroplet(dropletId(id)))
       return
@@ -171,9 +180,21 @@ export class DigitalOceanDriver implements ProviderDriver {
     const services = this.#client.dropletActions
     const type = DROPLET_ACTIONS[action]
     const droplet = dropletId(id)
-    await this.#call(READ, async () => type === 'power_on'
+    const started = await this.#call(READ, async () => type === 'power_on'
       ? services.powerOnDroplet(droplet)
-      : type === 'shutdown' ? services.shutdownDroplet(droplet) : services.rebootDroplet(droplet))
+      : type === 'shutdown' ? services.shutdownDroplet(droplet) : services.rebootDroplet(droplet)) as { id?: number } | undefined
+    if (typeof started?.id === 'number') return JSON.stringify({ type, id: started.id } satisfies FollowedAction)
+  }
+
+  /** One GET /v2/actions/{id} each (DigitalOcean has no batch read of actions). */
+  async followOperations (operations: readonly OperationRef[]): Promise<Map<OperationRef, OperationOutcome>> {
+    return followEach(operations, async (operation) => {
+      const { type, id } = JSON.parse(operation) as FollowedAction
+      const found = await this.#call(READ, async () => this.#client.actions.getExistingAction(id)) as { status?: string } | undefined
+      if (found?.status === 'completed') return { done: true, error: null }
+      if (found?.status === 'errored') return { done: true, error: `digitalocean: the ${type} action errored${type === 'shutdown' ? ' (the droplet did not shut down)' : ''}` }
+      return { done: false }
+    }, this.#log, 'digitalocean')
   }
 
   /**

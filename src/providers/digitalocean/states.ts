@@ -2,8 +2,8 @@ import type { MachineState } from '../../domain/machine-states.ts'
 
 /**
  * DigitalOcean droplet `status` -> our state (README, "DigitalOcean"). A droplet shows no status
- * of its own while an action runs: a shutdown reads "active" until it is "off", which the sync's
- * stale-state grace reads as "not yet".
+ * of its own while an action runs (a shutdown reads "active" until it is "off"): the action itself
+ * is followed to its end (the driver's followOperations).
  */
 export const DROPLET_STATES: Readonly<Record<string, MachineState>> = {
   new: 'pending',

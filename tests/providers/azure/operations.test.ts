@@ -95,3 +95,16 @@ t.test('an operation that cannot be read leaves its machine to the listing, and 
   const after = await record('portal-rg~vm-0')
   t.equal(after.operation, null, 'the unread operation of a settled machine is forgotten')
 })
+
+t.test('an operation the cloud no longer knows (404) has ended: the listing tells how', async (t) => {
+  const { fake, pass, act, record } = await setUp(t, 1)
+  await act('portal-rg~vm-0', 'shutdown')
+  fake.faults.add({ status: 404, times: 100, match: (request) => request.url.pathname.includes('/operations/') })
+  await pass()
+  const during = await record('portal-rg~vm-0')
+  t.equal(during.operation, null, 'forgotten at once')
+  t.equal(during.state, 'stopping', 'the instance view still says deallocating')
+  await new Promise((resolve) => setTimeout(resolve, fake.actionMs + 50))
+  await pass()
+  t.equal((await record('portal-rg~vm-0')).state, 'stopped')
+})
