@@ -40,6 +40,8 @@ export interface ProviderMachine {
   clientToken?: string | null
   /** The machine's tags at the cloud (our own client-token tag left out). */
   tags?: string[]
+  /** A create's answer only: the cloud's operation making the machine, followed like an action's. */
+  operation?: OperationRef
 }
 
 export interface CreateMachineSpec {

@@ -31,7 +31,8 @@ export function toMistMachine (machine: MistMachineRow, driver: Pick<ProviderDri
     state: machine.state,
     can_tag: can.can_tag,
     id: machine.providerId,
-    size: machine.size
+    size: machine.size,
+    last_error: machine.lastError
   }
 }
 

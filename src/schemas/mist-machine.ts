@@ -26,7 +26,10 @@ export const MistMachine = Type.Object({
   state: MachineState,
   can_tag: Type.Boolean(),
   id: Type.String({ description: 'The provider\'s machine id' }),
-  size: Type.Union([Type.String(), Type.Null()])
+  size: Type.Union([Type.String(), Type.Null()]),
+  last_error: Type.Union([Type.String(), Type.Null()], {
+    description: 'The cloud\'s reason the last action or the create failed (e.g. "azure: AllocationFailed: ..."); null once another action is accepted'
+  })
 }, { title: 'MistMachine', xml: { name: 'machine' }, description: 'can_* are true only when the action is valid now and the provider supports it' })
 
 export const MistMachineList = Type.Array(MistMachine, { xml: { name: 'machines' } })

@@ -103,7 +103,8 @@ export async function syncBackend (db: PrismaClient, driver: ProviderDriver, bac
       lastTransition: at,
       updatedAt: at,
       missingPasses: 0,
-      destroyedAt: change.to === 'terminated' ? at : change.record.destroyedAt
+      destroyedAt: change.to === 'terminated' ? at : change.record.destroyedAt,
+      lastError: change.cause === 'action_failed' ? change.detail ?? null : change.record.lastError
     })),
     ...reread
   ].filter((machine) => machine.state !== 'terminated')
@@ -237,7 +238,7 @@ async function adoptForeign (db: PrismaClient, backend: Backend, found: readonly
     SELECT id, uuid::text AS uuid, backend_id AS "backendId", provider_id AS "providerId", name, state::text AS state, kind, size, image, location,
       key_id AS "keyId", public_ips AS "publicIps", private_ips AS "privateIps", tags, extra, hourly_price AS "hourlyPrice", currency,
       last_transition AS "lastTransition", public_url AS "publicUrl", admin_password AS "adminPassword", owner_id AS "ownerId",
-      created_at AS "createdAt", updated_at AS "updatedAt", destroyed_at AS "destroyedAt", missing_passes AS "missingPasses"
+      created_at AS "createdAt", updated_at AS "updatedAt", destroyed_at AS "destroyedAt", missing_passes AS "missingPasses", operation, last_error AS "lastError"
     FROM adopted ORDER BY id`
 }
 

@@ -40,12 +40,12 @@ const SUMMARIES = {
 }
 
 /** What the backends API shows of a machine in a list (src/representations/mist-machine.ts). */
-export type MistMachineRow = Pick<Machine, 'uuid' | 'name' | 'tags' | 'extra' | 'publicIps' | 'privateIps' | 'image' | 'state' | 'providerId' | 'size'>
+export type MistMachineRow = Pick<Machine, 'uuid' | 'name' | 'tags' | 'extra' | 'publicIps' | 'privateIps' | 'image' | 'state' | 'providerId' | 'size' | 'lastError'>
 
 const BACKEND_MACHINES = {
   name: 'backend-machines',
   text: `SELECT uuid::text AS uuid, name, tags, extra, public_ips AS "publicIps", private_ips AS "privateIps", image, state::text AS state,
-    provider_id AS "providerId", size FROM machines WHERE backend_id = $1 AND state <> 'terminated' ORDER BY id`
+    provider_id AS "providerId", size, last_error AS "lastError" FROM machines WHERE backend_id = $1 AND state <> 'terminated' ORDER BY id`
 }
 
 /** A backend's machines as recorded (destroyed ones left out), for a list answered without asking the cloud. */
@@ -61,7 +61,7 @@ export interface MistMachineJsonRow extends Pick<Machine, 'state' | 'size' | 'im
   head: string
   /** "extra", "public_ips", "private_ips", "imageId", "state" */
   body: string
-  /** "id", "size" */
+  /** "id", "size", "last_error" */
   tail: string
 }
 
@@ -71,7 +71,7 @@ const BACKEND_MACHINES_JSON = {
     '"uuid":' || to_json(uuid::text) || ',"name":' || to_json(name) || ',"tags":' || to_json(tags) AS head,
     '"extra":' || extra::text || ',"public_ips":' || to_json(public_ips) || ',"private_ips":' || to_json(private_ips) ||
       ',"imageId":' || coalesce(to_json(image)::text, 'null') || ',"state":' || to_json(state::text) AS body,
-    '"id":' || to_json(provider_id) || ',"size":' || coalesce(to_json(size)::text, 'null') AS tail
+    '"id":' || to_json(provider_id) || ',"size":' || coalesce(to_json(size)::text, 'null') || ',"last_error":' || coalesce(to_json(last_error)::text, 'null') AS tail
     FROM machines WHERE backend_id = $1 AND state <> 'terminated' ORDER BY id`
 }
 

@@ -133,6 +133,8 @@ export class MachineService {
             currency: size.currency,
             lastTransition: new Date(),
             publicUrl: created.publicUrl,
+            // The cloud's operation making it, followed to its end by the watch (backend-sync.ts).
+            operation: created.operation ?? null,
             adminPassword: sealedPassword,
             ownerId: owner.id
           }

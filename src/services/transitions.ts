@@ -25,6 +25,8 @@ export async function applyTransition (db: PrismaClient, request: TransitionRequ
       data: {
         state: request.to,
         lastTransition: at,
+        // An action that failed says why until the next one is accepted (the same rule as below).
+        ...(request.cause === 'action_failed' ? { lastError: request.detail ?? null } : request.cause === 'api_action' ? { lastError: null } : {}),
         ...(request.to === 'terminated' ? { destroyedAt: at } : {})
       }
     })
@@ -80,6 +82,7 @@ export async function applyTransitions (db: PrismaClient, changes: readonly Batc
         public_url = CASE WHEN c.gone THEN m.public_url ELSE c.public_url END,
         extra = CASE WHEN c.gone THEN m.extra ELSE c.extra END,
         destroyed_at = CASE WHEN c.to_state = 'terminated' THEN ${at} ELSE m.destroyed_at END,
+        last_error = CASE WHEN c.cause = 'action_failed' THEN c.detail WHEN c.cause = 'api_action' THEN NULL ELSE m.last_error END,
         missing_passes = 0
       FROM c WHERE m.id = c.id AND m.state = c.from_state
       RETURNING m.id, c.from_state, c.to_state, c.detail, c.cause

@@ -46,6 +46,8 @@ export class AzureFake extends CloudFake {
   readonly #operations = new Map<string, { at: number, error?: OperationError }>()
   /** The next VM action is accepted, but its operation ends Failed with this error and changes nothing. */
   failNextAction: OperationError | null = null
+  /** The next VM create is accepted, but its operation ends Failed with this error: the VM stays, provisioning Failed. */
+  failNextCreate: OperationError | null = null
   #settling: Settling[] = []
   bootMs = 300
   actionMs = 300
@@ -267,6 +269,9 @@ export class AzureFake extends CloudFake {
         const attached = this.resources.get(String(nic.id).toLowerCase())!
         attached.properties.virtualMachine = { id: vm.id }
       }
+      const failure = this.failNextCreate
+      this.failNextCreate = null
+      if (failure !== null) return send(201, this.#present(vm, false), asyncHeaders(this.#later(this.bootMs, () => { vm.properties.provisioningState = 'Failed' }, failure)))
       return send(201, this.#present(vm, false), asyncHeaders(this.#later(this.bootMs, () => { vm.properties.provisioningState = 'Succeeded'; vm.power = 'running' })))
     }
     if (kind === 'microsoft.network/publicipaddresses') {

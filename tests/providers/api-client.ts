@@ -40,14 +40,16 @@ export class ApiClient {
   }
 
   /** A machine list, whichever format carried it. */
-  async machines (backend: string): Promise<Array<{ id: string, state: string, name: string, public_ips: string[], tags: string[] }>> {
+  async machines (backend: string): Promise<Array<{ id: string, state: string, name: string, public_ips: string[], tags: string[], last_error: string | null }>> {
     const answer = await this.send('GET', `/backends/${backend}/machines`)
     if (answer.status !== 200) throw new Error(`list: ${answer.status} ${answer.raw}`)
     const list = this.format === 'json' ? answer.body : (answer.body.machines?.machine ?? [])
     return list.map((machine: any) => ({
       ...machine,
       public_ips: this.format === 'json' ? machine.public_ips : (machine.public_ips?.ip ?? []),
-      tags: this.format === 'json' ? machine.tags : (machine.tags?.tag ?? [])
+      tags: this.format === 'json' ? machine.tags : (machine.tags?.tag ?? []),
+      // XML's nil="true" reads back as an empty element.
+      last_error: this.format === 'json' || machine.last_error !== '' ? machine.last_error : null
     }))
   }
 

@@ -185,6 +185,11 @@ async function scenarios (t: Test, harness: ProviderHarness, format: Format, app
         t.match(record.transitions.slice(-2).map((row) => [row.toState, row.cause, row.detail]), [['starting', 'api_action', 'start'], ['stopped', 'action_failed', reason]],
           'followed to its end: the failure and the cloud\'s reason are recorded')
         t.equal(record.operation, null, 'the ended operation is forgotten')
+        const shown = (await api.machines(backend)).find((machine) => machine.id === id)!
+        t.match(shown.last_error, reason, 'the machine shows why (last_error)')
+        const retried = await api.send('POST', `/backends/${backend}/machines/${id}`, 'action', { action: 'start' })
+        t.equal(retried.status, 202, retried.raw)
+        t.equal((await api.machines(backend)).find((machine) => machine.id === id)!.last_error, null, 'until another action is accepted')
       })
     }
 

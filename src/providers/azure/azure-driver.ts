@@ -1,4 +1,4 @@
-import type { ComputeManagementClient, VirtualMachine } from '@azure/arm-compute'
+import type { ComputeManagementClient, restorePoller, VirtualMachine } from '@azure/arm-compute'
 import type { NetworkManagementClient } from '@azure/arm-network'
 import type { SubscriptionClient } from '@azure/arm-resources-subscriptions'
 import type { MachineAction } from '../../domain/lifecycle.ts'
@@ -173,6 +173,7 @@ export class AzureDriver implements ProviderDriver {
     }, { ...wait, abortSignal }))
     const { network } = await this.#clients
     const parts = [() => network.publicIPAddresses.delete(this.#group, `${spec.name}-ip`)]
+    let operation: OperationRef
     try {
       const nic = await this.#call(READ, async (abortSignal, azure) => azure.network.networkInterfaces.createOrUpdate(this.#group, `${spec.name}-nic`, {
         location: this.#region,
@@ -201,7 +202,11 @@ export class AzureDriver implements ProviderDriver {
         networkProfile: { networkInterfaces: [{ id: nic.id, primary: true, deleteOption: 'Delete' }] }
       }
       // Only the request: the VM's own operation runs for minutes, and the watch follows it.
-      await this.#call({ idempotent: false }, async (abortSignal, azure) => azure.compute.virtualMachines.createOrUpdate(this.#group, spec.name, vm, { abortSignal }).submitted())
+      operation = await this.#call({ idempotent: false }, async (abortSignal, azure) => {
+        const poller = azure.compute.virtualMachines.createOrUpdate(this.#group, spec.name, vm, { abortSignal })
+        await poller.submitted()
+        return JSON.stringify({ action: 'create', poller: await poller.serialize() } satisfies SerializedOperation)
+      })
     } catch (error) {
       if (error instanceof ProviderError && error.certainlyNotDone) {
         for (const remove of parts) await remove().catch(() => {})
@@ -210,7 +215,7 @@ export class AzureDriver implements ProviderDriver {
     }
     const created = await this.getMachine(`${this.#group}~${spec.name}`.toLowerCase())
     if (created === null) throw new ProviderError('server-error', `azure: VM ${spec.name} was accepted but cannot be read`)
-    return created
+    return { ...created, operation }
   }
 
   /** The backend's virtual network (made on first use) and its default subnet. */
@@ -250,7 +255,7 @@ export class AzureDriver implements ProviderDriver {
     return followEach(operations, async (operation) => {
       const { action, poller: state } = JSON.parse(operation) as SerializedOperation
       return this.#call(READ, async (abortSignal, azure) => {
-        const poller = restorePoller(azure.compute, state, vmOperation(azure, action), { abortSignal })
+        const poller = restorePoller(azure.compute, state, sourceOf(azure, action), { abortSignal })
         try {
           await poller.poll({ abortSignal })
         } catch (error) {
@@ -342,11 +347,11 @@ async function connectClients (credentials: Record<string, unknown>, endpoints: 
   }
 }
 
-interface SerializedOperation { action: MachineAction, poller: string }
+interface SerializedOperation { action: MachineAction | 'create', poller: string }
 
 const isFailed = (status: string | undefined): boolean => status === 'failed' || status === 'canceled'
 
-/** The SDK operation of an action (also what a restored poller names as its source). */
+/** The SDK operation of an action. */
 const vmOperation = (azure: AzureClients, action: MachineAction) => {
   const vms = azure.compute.virtualMachines
   if (action === 'start') return vms.start
@@ -354,6 +359,10 @@ const vmOperation = (azure: AzureClients, action: MachineAction) => {
   if (action === 'reboot') return vms.restart
   return vms.delete
 }
+
+/** The SDK operation a serialized poller came from, as restorePoller names its source. */
+const sourceOf = (azure: AzureClients, action: SerializedOperation['action']): Parameters<typeof restorePoller>[2] =>
+  action === 'create' ? azure.compute.virtualMachines.createOrUpdate : vmOperation(azure, action)
 
 /**
  * The cloud's reason an operation failed, as "Code: message". core-lro folds ARM's error into its

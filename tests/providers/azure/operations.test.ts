@@ -108,3 +108,32 @@ t.test('an operation the cloud no longer knows (404) has ended: the listing tell
   await pass()
   t.equal((await record('portal-rg~vm-0')).state, 'stopped')
 })
+
+t.test('a create is followed to its end too: one that fails at the cloud shows why', async (t) => {
+  const { app, fake, pass, record } = await setUp(t, 0)
+  const backendId = (await app.db.backend.findFirstOrThrow()).id
+  const key = json((await app.inject({ method: 'POST', url: '/keys', headers: { 'content-type': 'application/json' }, payload: { name: 'k' } })).body).id as string
+  const create = async (name: string) => {
+    const answer = await app.inject({
+      method: 'POST',
+      url: `/backends/${backendId}/machines`,
+      headers: { 'content-type': 'application/json' },
+      payload: { name, key, size: 'Standard_B1s', image: 'Canonical:ubuntu-24_04-lts:server:latest', location: 'westeurope' }
+    })
+    t.equal(answer.statusCode, 201, answer.body)
+    return json(answer.body).id as string
+  }
+  fake.bootMs = 1000
+  const made = await create('made')
+  fake.failNextCreate = { code: 'AllocationFailed', message: 'Allocation failed. We do not have sufficient capacity for the requested VM size in this region.' }
+  const refused = await create('refused')
+  t.not((await record(made)).operation, null, 'the create\'s operation is kept on the machine')
+  await new Promise((resolve) => setTimeout(resolve, fake.bootMs + 50))
+  await pass()
+  const ok = await record(made)
+  t.same([ok.state, ok.operation], ['running', null], 'made: running, its operation ended')
+  const failed = await record(refused)
+  t.equal(failed.state, 'error', 'refused: provisioning failed')
+  t.match(failed.transitions.map((row) => [row.toState, row.cause, row.detail]), [['pending', 'api_action', 'create'], ['error', 'action_failed', /^azure: AllocationFailed: Allocation failed/]],
+    'recorded with Azure\'s reason')
+})
