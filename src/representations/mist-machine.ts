@@ -24,15 +24,14 @@ export function toMistMachine (machine: MistMachineRow, driver: Pick<ProviderDri
     tags: machine.tags,
     can_stop: can.can_stop,
     can_destroy: can.can_destroy,
-    extra: machine.extra as Record<string, unknown>,
+    extra: machine.lastError === null ? machine.extra as Record<string, unknown> : { ...machine.extra as Record<string, unknown>, last_error: machine.lastError },
     public_ips: machine.publicIps,
     private_ips: machine.privateIps,
     imageId: machine.image,
     state: machine.state,
     can_tag: can.can_tag,
     id: machine.providerId,
-    size: machine.size,
-    last_error: machine.lastError
+    size: machine.size
   }
 }
 

@@ -5,6 +5,11 @@ import { Name, ONE_LINE_PATTERN, ShortId, xmlMapNote } from './common.ts'
 
 /** The backends API's machine shapes, field for field as in the mist.io document. */
 const Extra = Type.Record(Type.String(), Type.Unknown(), { description: 'Provider-specific details. ' + xmlMapNote })
+/** A listed machine's extra also says why its last action failed, where one did. */
+const ListedExtra = Type.Record(Type.String(), Type.Unknown(), {
+  description: 'Provider-specific details, and `last_error` while there is one: the cloud\'s reason the last action or the create failed ' +
+    '(e.g. "azure: AllocationFailed: ..."), until another action is accepted. ' + xmlMapNote
+})
 const Ips = (what: string) => Type.Array(Type.String({ xml: { name: 'ip' } }), { description: `${what} IP addresses` })
 
 export const MachineState = Type.Union(MACHINE_STATES.map((s) => Type.Literal(s)), {
@@ -19,17 +24,14 @@ export const MistMachine = Type.Object({
   tags: Type.Array(Type.String({ xml: { name: 'tag' } })),
   can_stop: Type.Boolean(),
   can_destroy: Type.Boolean(),
-  extra: Extra,
+  extra: ListedExtra,
   public_ips: Ips('Public'),
   private_ips: Ips('Private'),
   imageId: Type.Union([Type.String(), Type.Null()]),
   state: MachineState,
   can_tag: Type.Boolean(),
   id: Type.String({ description: 'The provider\'s machine id' }),
-  size: Type.Union([Type.String(), Type.Null()]),
-  last_error: Type.Union([Type.String(), Type.Null()], {
-    description: 'The cloud\'s reason the last action or the create failed (e.g. "azure: AllocationFailed: ..."); null once another action is accepted'
-  })
+  size: Type.Union([Type.String(), Type.Null()])
 }, { title: 'MistMachine', xml: { name: 'machine' }, description: 'can_* are true only when the action is valid now and the provider supports it' })
 
 export const MistMachineList = Type.Array(MistMachine, { xml: { name: 'machines' } })

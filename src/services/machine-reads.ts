@@ -59,9 +59,9 @@ export const readBackendMachines = (sql: Sql, backendId: string): Promise<MistMa
 export interface MistMachineJsonRow extends Pick<Machine, 'state' | 'size' | 'image'> {
   /** "uuid", "name", "tags" */
   head: string
-  /** "extra", "public_ips", "private_ips", "imageId", "state" */
+  /** "extra" (with last_error, as toMistMachine adds it), "public_ips", "private_ips", "imageId", "state" */
   body: string
-  /** "id", "size", "last_error" */
+  /** "id", "size" */
   tail: string
 }
 
@@ -69,9 +69,9 @@ const BACKEND_MACHINES_JSON = {
   name: 'backend-machines-json',
   text: `SELECT state::text AS state, size, image,
     '"uuid":' || to_json(uuid::text) || ',"name":' || to_json(name) || ',"tags":' || to_json(tags) AS head,
-    '"extra":' || extra::text || ',"public_ips":' || to_json(public_ips) || ',"private_ips":' || to_json(private_ips) ||
+    '"extra":' || (CASE WHEN last_error IS NULL THEN extra ELSE extra || jsonb_build_object('last_error', last_error) END)::text || ',"public_ips":' || to_json(public_ips) || ',"private_ips":' || to_json(private_ips) ||
       ',"imageId":' || coalesce(to_json(image)::text, 'null') || ',"state":' || to_json(state::text) AS body,
-    '"id":' || to_json(provider_id) || ',"size":' || coalesce(to_json(size)::text, 'null') || ',"last_error":' || coalesce(to_json(last_error)::text, 'null') AS tail
+    '"id":' || to_json(provider_id) || ',"size":' || coalesce(to_json(size)::text, 'null') AS tail
     FROM machines WHERE backend_id = $1 AND state <> 'terminated' ORDER BY id`
 }
 

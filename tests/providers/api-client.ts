@@ -5,6 +5,9 @@ export type Format = 'json' | 'xml'
 
 const parser = new XMLParser({ parseTagValue: false, isArray: (_name, path) => ['machines.machine', 'tags.tag', 'machine.public_ips.ip', 'machine.tags.tag', 'machines.machine.public_ips.ip', 'machines.machine.tags.tag'].includes(String(path)) })
 
+// Maps (extra) are <entry key="...">: read with their attributes, by this parser alone.
+const withAttributes = new XMLParser({ parseTagValue: false, ignoreAttributes: false, isArray: (_name, path) => ['machines.machine', 'machines.machine.extra.entry'].includes(String(path)) })
+
 const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 
 /** A body as the format sends it: JSON, or one XML element per field under `root`. */
@@ -44,12 +47,16 @@ export class ApiClient {
     const answer = await this.send('GET', `/backends/${backend}/machines`)
     if (answer.status !== 200) throw new Error(`list: ${answer.status} ${answer.raw}`)
     const list = this.format === 'json' ? answer.body : (answer.body.machines?.machine ?? [])
-    return list.map((machine: any) => ({
+    const extras: Array<Record<string, unknown>> = this.format === 'json'
+      ? list.map((machine: any) => machine.extra)
+      : (withAttributes.parse(answer.raw).machines?.machine ?? []).map((machine: any) =>
+          Object.fromEntries((machine.extra?.entry ?? []).map((entry: any) => [entry['@_key'], entry['#text'] ?? ''])))
+    return list.map((machine: any, i: number) => ({
       ...machine,
       public_ips: this.format === 'json' ? machine.public_ips : (machine.public_ips?.ip ?? []),
       tags: this.format === 'json' ? machine.tags : (machine.tags?.tag ?? []),
-      // XML's nil="true" reads back as an empty element.
-      last_error: this.format === 'json' || machine.last_error !== '' ? machine.last_error : null
+      // Stratus's own entry of extra: why the last action failed, while there is a reason.
+      last_error: (extras[i]!.last_error as string | undefined) ?? null
     }))
   }
 

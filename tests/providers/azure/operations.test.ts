@@ -136,4 +136,7 @@ t.test('a create is followed to its end too: one that fails at the cloud shows w
   t.equal(failed.state, 'error', 'refused: provisioning failed')
   t.match(failed.transitions.map((row) => [row.toState, row.cause, row.detail]), [['pending', 'api_action', 'create'], ['error', 'action_failed', /^azure: AllocationFailed: Allocation failed/]],
     'recorded with Azure\'s reason')
+  const listed = json((await app.inject({ method: 'GET', url: `/backends/${backendId}/machines` })).body) as Array<{ id: string, extra: Record<string, unknown> }>
+  t.match(listed.find((machine) => machine.id === refused)?.extra.last_error, /^azure: AllocationFailed/, 'and shown with the machine, in extra.last_error')
+  t.equal(listed.find((machine) => machine.id === made)?.extra.last_error, undefined, 'only where there is one')
 })
