@@ -67,7 +67,7 @@ export async function syncBackend (db: PrismaClient, driver: ProviderDriver, bac
     else if (failed === null && isStale(record, seen, now, options.staleGraceMs)) kept.push(record)
     else if (to === record.state) {
       if (seen !== null && detailsDiffer(record, seen)) {
-        const patch = { publicIps: seen.publicIps, privateIps: seen.privateIps, publicUrl: seen.publicUrl, extra: seen.extra }
+        const patch = detailsOf(seen)
         details.push({ machineId: record.id, state: record.state, ...patch })
         kept.push({ ...record, ...patch, extra: seen.extra as Machine['extra'], missingPasses: 0 })
       } else kept.push(record)
@@ -77,11 +77,8 @@ export async function syncBackend (db: PrismaClient, driver: ProviderDriver, bac
         machineId: record.id,
         from: record.state,
         to,
-        ...(failed === null ? {} : { cause: 'action_failed' as const }),
-        ...(seen === null
-          ? { detail: failed ?? 'the provider no longer knows the machine' }
-          : failed !== null ? { detail: failed, details: { publicIps: seen.publicIps, privateIps: seen.privateIps, publicUrl: seen.publicUrl, extra: seen.extra } }
-          : { details: { publicIps: seen.publicIps, privateIps: seen.privateIps, publicUrl: seen.publicUrl, extra: seen.extra } })
+        ...(failed === null ? {} : { cause: 'action_failed' as const, detail: failed }),
+        ...(seen === null ? { detail: failed ?? 'the provider no longer knows the machine' } : { details: detailsOf(seen) })
       })
     }
   }
@@ -108,9 +105,8 @@ export async function syncBackend (db: PrismaClient, driver: ProviderDriver, bac
     })),
     ...reread
   ].filter((machine) => machine.state !== 'terminated')
-  // A machine whose operation still runs is watched on even if it already looks settled (a
-  // restart shows running throughout): the operation's end, or failure, is still to be read.
-  let unsettled = machines.filter((machine) => isTransitional(machine.state) || operations.get(machine.id)?.done === false).length
+  // A machine whose operation still runs was kept in its transitional state: counted here too.
+  let unsettled = machines.filter((machine) => isTransitional(machine.state)).length
   const byToken = new Map(listed.filter((machine) => machine.clientToken != null).map((machine) => [machine.clientToken!, machine]))
   for (const intent of intents) {
     if (intent.state === 'creating' && now - intent.createdAt.getTime() < options.intentGraceMs) { unsettled++; continue }
@@ -241,6 +237,9 @@ async function adoptForeign (db: PrismaClient, backend: Backend, found: readonly
       created_at AS "createdAt", updated_at AS "updatedAt", destroyed_at AS "destroyedAt", missing_passes AS "missingPasses", operation, last_error AS "lastError"
     FROM adopted ORDER BY id`
 }
+
+/** What a listing says of a machine besides its state, as a record stores it. */
+const detailsOf = (seen: ProviderMachine) => ({ publicIps: seen.publicIps, privateIps: seen.privateIps, publicUrl: seen.publicUrl, extra: seen.extra })
 
 function isStale (record: Machine, seen: ProviderMachine | null, now: number, graceMs: number): boolean {
   if (seen === null || !isTransitional(record.state) || now - record.lastTransition.getTime() >= graceMs) return false

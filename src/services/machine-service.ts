@@ -4,7 +4,7 @@ import { isValidNow, MACHINE_ACTIONS, transitionalStateOf, validFromStates, type
 import { isTransitional } from '../domain/machine-states.ts'
 import { adminPassword as newAdminPassword } from '../domain/ids.ts'
 import type { SecretBox } from '../domain/secret-box.ts'
-import type { CreateMachineSpec } from '../providers/driver.ts'
+import type { CreateMachineSpec, OperationRef } from '../providers/driver.ts'
 import type { MachineCreateBody } from '../schemas/mist-machine.ts'
 import { ProviderError } from '../providers/provider-error.ts'
 import type { ProviderRegistry } from '../providers/provider-registry.ts'
@@ -167,7 +167,7 @@ export class MachineService {
     })
     if (claimed === null) throw await this.#invalidState(machine.id, action, words)
 
-    let operation
+    let operation: OperationRef | void
     try {
       operation = await driver.performAction(machine.providerId, action)
     } catch (error) {
