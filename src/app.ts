@@ -108,7 +108,11 @@ async function registerPlugins (app: ReturnType<typeof createApp>, config: Confi
   // 2. Infrastructure: sealing key (checked before anything is touched), database (migrated),
   //    provider registry and providers.
   await app.register(secrets, { secretKey: config.secretKey, databaseUrl: config.databaseUrl, dataDir: config.dataDir })
-  await app.register(database, { databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+  await app.register(database, {
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    timeouts: { connectMs: config.databaseConnectTimeoutMs, queryMs: config.databaseQueryTimeoutMs }
+  })
   await app.register(secretKeyCheck)
   await app.register(providers, {
     policy: {

@@ -8,6 +8,10 @@ export interface Config {
   /** PostgreSQL URL; absent means the embedded PGlite database under dataDir. */
   databaseUrl: string | undefined
   dataDir: string
+  /** Reaching the database (a new connection, or a free one of the pool) may take this long; then 503. */
+  databaseConnectTimeoutMs: number
+  /** One query may take this long; then 503 (a database that silently drops packets). */
+  databaseQueryTimeoutMs: number
   /** Base64 of 32 bytes; absent with the embedded database means "create one in dataDir". */
   secretKey: string | undefined
   /** How often machines in transitional states are polled at their provider. */
@@ -107,6 +111,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     databaseUrl: env.DATABASE_URL === '' ? undefined : env.DATABASE_URL,
     dataDir: resolve(env.STRATUS_DATA_DIR ?? '.data'),
+    databaseConnectTimeoutMs: Math.max(1, integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000)),
+    databaseQueryTimeoutMs: Math.max(1, integer(env, 'DATABASE_QUERY_TIMEOUT_MS', 30_000)),
     secretKey: env.STRATUS_SECRET_KEY === '' ? undefined : env.STRATUS_SECRET_KEY,
     pollIntervalMs: integer(env, 'POLL_INTERVAL_MS', 1000),
     sizeCacheTtlMs: integer(env, 'SIZE_CACHE_TTL_MS', 3_600_000),

@@ -28,6 +28,7 @@ export const PROBLEM_TYPES = {
   'provider-unavailable': { status: 503, title: 'The cloud provider is unavailable or throttling' },
   'provider-timeout': { status: 504, title: 'The cloud provider did not answer in time' },
   'not-ready': { status: 503, title: 'The server is not ready for traffic' },
+  'database-unavailable': { status: 503, title: 'The database cannot be reached; try again' },
   'internal-error': { status: 500, title: 'Internal server error' }
 } as const satisfies Record<string, { status: number, title: string }>
 

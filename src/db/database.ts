@@ -24,17 +24,29 @@ export interface Database {
    * database; `onLost` when notifications may have been missed (the connection dropped).
    */
   listen(channel: string, handler: (payload: string) => void, onLost: () => void): Promise<void>
+  /** One cheap round trip (SELECT 1): whether the database answers now. */
+  probe(): Promise<void>
   close(): Promise<void>
 }
 
+/**
+ * How long reaching the database may take (DATABASE_CONNECT_TIMEOUT_MS: a new connection, or a
+ * free one from the pool) and one query (DATABASE_QUERY_TIMEOUT_MS): a database that silently
+ * drops packets fails requests with 503 within these instead of holding them forever.
+ */
+export interface DatabaseTimeouts { connectMs: number, queryMs: number }
+
 /** PostgreSQL through node-postgres: one pool serves Prisma, a separate client runs migrations. */
-async function openPostgres (url: string, onIdleError: (error: Error) => void): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 })
+async function openPostgres (url: string, timeouts: DatabaseTimeouts, onIdleError: (error: Error) => void): Promise<Database> {
+  // keepAlive: a connection whose peer vanished is noticed by the kernel, not only by a timeout.
+  const connection = { connectionString: url, connectionTimeoutMillis: timeouts.connectMs, keepAlive: true }
+  const pool = new pg.Pool({ ...connection, max: 10, query_timeout: timeouts.queryMs })
   // An idle connection the server drops (restart, failover) must not take the process down;
   // the pool replaces it on the next query.
   pool.on('error', onIdleError)
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
-  const client = new pg.Client({ connectionString: url })
+  // Migrations may run long: the connect is bounded, their statements are not.
+  const client = new pg.Client(connection)
   client.on('error', onIdleError)
   await client.connect()
   const runner: SqlRunner = {
@@ -50,7 +62,7 @@ async function openPostgres (url: string, onIdleError: (error: Error) => void): 
   let listener: pg.Client | null = null
   let closing = false
   const listen = async (channel: string, handler: (payload: string) => void, onLost: () => void): Promise<void> => {
-    const client = new pg.Client({ connectionString: url })
+    const client = new pg.Client(connection)
     client.on('notification', (message) => { if (message.channel === channel) handler(message.payload ?? '') })
     client.on('error', (error) => {
       onIdleError(error)
@@ -69,8 +81,9 @@ async function openPostgres (url: string, onIdleError: (error: Error) => void): 
     sql,
     runner,
     // pg-boss gets a small pool of its own, so jobs never wait for a request's connection.
-    jobStore: { connectionString: url },
+    jobStore: { connectionString: url, connectionTimeoutMillis: timeouts.connectMs, query_timeout: timeouts.queryMs },
     listen,
+    probe: async () => { await pool.query('SELECT 1') },
     close: async () => {
       closing = true
       await listener?.end().catch(() => {})
@@ -109,6 +122,7 @@ async function openPglite (dataDir: string): Promise<Database> {
     },
     // One process holds the embedded database: PGlite delivers its own NOTIFYs in process.
     listen: async (channel, handler) => { await lite.listen(channel, handler) },
+    probe: async () => { await lite.query('SELECT 1') },
     close: async () => {
       await prisma.$disconnect()
       await lite.close()
@@ -116,5 +130,7 @@ async function openPglite (dataDir: string): Promise<Database> {
   }
 }
 
-export const openDatabase = (options: { databaseUrl: string | undefined, dataDir: string }, onIdleError: (error: Error) => void = () => {}): Promise<Database> =>
-  options.databaseUrl !== undefined ? openPostgres(options.databaseUrl, onIdleError) : openPglite(options.dataDir)
+export const DEFAULT_TIMEOUTS: DatabaseTimeouts = { connectMs: 5000, queryMs: 30_000 }
+
+export const openDatabase = (options: { databaseUrl: string | undefined, dataDir: string, timeouts?: DatabaseTimeouts }, onIdleError: (error: Error) => void = () => {}): Promise<Database> =>
+  options.databaseUrl !== undefined ? openPostgres(options.databaseUrl, options.timeouts ?? DEFAULT_TIMEOUTS, onIdleError) : openPglite(options.dataDir)

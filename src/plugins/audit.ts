@@ -57,7 +57,10 @@ export default fp(async function audit (app) {
         outcome: outcomeOf(reply.statusCode),
         requestId: request.id
       }
-    }).catch((error: unknown) => request.log.error({ err: error }, 'could not write the audit entry'))
+    }).catch((error: unknown) => {
+      // While the database is away, entries cannot be kept (the outage itself is logged once).
+      if (!app.dbAvailability.noteFailure(error)) request.log.error({ err: error }, 'could not write the audit entry')
+    })
     pending.add(write)
     void write.finally(() => pending.delete(write))
   })

@@ -17,7 +17,8 @@ export default fp<{ supervise: boolean, pollIntervalMs: number, maintenanceInter
     supervise: options.supervise,
     pollingIntervalSeconds: options.pollIntervalMs / 1000,
     maintenanceIntervalSeconds: Math.round(options.maintenanceIntervalMs / 1000),
-    onError: (error) => app.log.error({ err: error }, 'job engine error')
+    onError: (error) => app.log.error({ err: error }, 'job engine error'),
+    availability: app.dbAvailability
   })
   app.decorate('jobs', engine)
   // Running jobs are given this long to finish (they hand over at their next step) before pg-boss gives up on them.

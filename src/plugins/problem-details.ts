@@ -4,6 +4,7 @@ import FindMyWay from 'find-my-way'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { Problem, PROBLEM_TYPES, problemTypeUri, type ProblemType } from '../problems.ts'
 import { ProviderError, type ProviderFailure } from '../providers/provider-error.ts'
+import { isDatabaseUnavailable } from '../db/unavailable.ts'
 import { Problem as ProblemSchema } from '../schemas/problem.ts'
 import { toXml } from '../xml/encode.ts'
 import { formatFor } from './content-negotiation.ts'
@@ -32,6 +33,12 @@ const FASTIFY_PROBLEMS: Record<string, ProblemType> = {
   FST_ERR_MAX_PARAM_LENGTH: 'validation-failed'
 }
 
+/**
+ * How long a client is asked to wait when the database cannot be reached: long enough for a
+ * restart or failover to be noticed, short enough that clients come back as soon as it is.
+ */
+export const DATABASE_RETRY_AFTER_SECONDS = 5
+
 function toProblem (error: FastifyError | Error): Problem {
   if (error instanceof Problem) return error
   if (error instanceof ProviderError) {
@@ -39,6 +46,13 @@ function toProblem (error: FastifyError | Error): Problem {
     return new Problem(PROVIDER_PROBLEMS[error.failure], error.message, retry === undefined
       ? {}
       : { extensions: { retry_after: retry }, headers: { 'retry-after': String(retry) } })
+  }
+  // Unavailable, not broken: clients and load balancers know to come back (Retry-After).
+  if (isDatabaseUnavailable(error)) {
+    return new Problem('database-unavailable', 'the database cannot be reached at the moment; try the request again', {
+      extensions: { retry_after: DATABASE_RETRY_AFTER_SECONDS },
+      headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) }
+    })
   }
   const fastifyError = error as FastifyError
   if (fastifyError.validation !== undefined) {
@@ -144,7 +158,10 @@ export default fp(async function problemDetails (app) {
   app.setErrorHandler(function handleError (error: FastifyError, request, reply) {
     const problem = toProblem(error)
     // Refusals are told by the access log's one line per request (plugins/access-log.ts).
-    if (problem.status >= 500 && !(error instanceof ProviderError)) request.log.error({ err: error }, 'request failed')
+    // Only faults are logged as errors: a Problem or a cloud's failure is an answer chosen on
+    // purpose (the access log has its line), and an unreachable database is logged once per
+    // outage by the database plugin, not once per request.
+    if (problem.type === 'internal-error' && !(error instanceof Problem)) request.log.error({ err: error }, 'request failed')
     // Fastify closes the connection after a body parser's error in case part of the body is still
     // unread; these parsers read the body whole first, so a refused body leaves nothing behind and
     // the client keeps its connection (reconnecting cost more than refusing, bench "refuse ...").

@@ -16,22 +16,32 @@ export default fp<{ auditRetentionDays: number, everyMs: number }>(async functio
   let timer: NodeJS.Timeout | undefined
   const shouldStop = (): boolean => closing
 
-  const prune = async (what: string, work: () => Promise<{ deleted: number, batches: number }>): Promise<void> => {
+  /** Whether the database was away (the pass is then done again as soon as it is back). */
+  const prune = async (what: string, work: () => Promise<{ deleted: number, batches: number }>): Promise<boolean> => {
     const started = Date.now()
     try {
       const result = await work()
       if (result.deleted > 0) app.log.info({ deleted: result.deleted, batches: result.batches, ms: Date.now() - started }, `pruned ${what}`)
+      return false
     } catch (error) {
+      if (app.dbAvailability.noteFailure(error)) return true
       app.log.error({ err: error }, `could not prune ${what}`)
+      return false
     }
   }
-  const pass = async (): Promise<void> => {
-    if (options.auditRetentionDays > 0) await prune('the audit log', async () => pruneAuditLog(app.db, { before: retentionCutoff(options.auditRetentionDays), shouldStop }))
-    await prune('expired idempotency keys', async () => pruneIdempotencyKeys(app.db, { shouldStop }))
+  const pass = async (): Promise<boolean> => {
+    if (options.auditRetentionDays > 0 && await prune('the audit log', async () => pruneAuditLog(app.db, { before: retentionCutoff(options.auditRetentionDays), shouldStop }))) return true
+    return prune('expired idempotency keys', async () => pruneIdempotencyKeys(app.db, { shouldStop }))
   }
   const schedule = (delay: number): void => {
     timer = setTimeout(() => {
-      running = pass().finally(() => { if (!closing) schedule(everyMs) })
+      running = pass().then(async (away) => {
+        if (closing) return
+        if (away) {
+          await app.dbAvailability.whenUp()
+          if (!closing) schedule(0)
+        } else schedule(everyMs)
+      })
     }, delay)
     timer.unref()
   }

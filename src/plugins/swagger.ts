@@ -109,10 +109,11 @@ export default fp(async function openapi (app) {
     if (route.schema.body !== undefined) route.schema.consumes ??= BODY_TYPES
     if (route.config?.optionalBody === true) (route.schema as Record<string, unknown>)['x-body-optional'] = true
     // What any route may answer: 406 for an Accept it cannot meet, 400 where anything is validated,
-    // and wherever a body can be sent (schema or not, it is read), 400, 413 and 415.
+    // wherever a body can be sent (schema or not, it is read), 400, 413 and 415, and 503 when the
+    // database cannot be reached (database-unavailable, with Retry-After).
     const takesBody = [route.method].flat().some((method) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method))
     const validated = takesBody || route.schema.params !== undefined || route.schema.querystring !== undefined
-    const shared = [406, ...(validated ? [400] : []), ...(takesBody ? [413, 415] : []), ...(route.config?.public === true ? [] : [401, 429])]
+    const shared = [406, ...(validated ? [400] : []), ...(takesBody ? [413, 415] : []), ...(route.config?.public === true ? [] : [401, 429]), 503]
     route.schema.response = { ...problemResponses(...shared), ...(route.schema.response as object) }
     if (route.config?.public === true) route.schema.security = []
   })

@@ -14,7 +14,7 @@ export const Problem = Type.Object({
   }, { xml: { name: 'error' } }), { description: 'Each validation error (validation-failed only)' })),
   state: Type.Optional(Type.String({ description: 'The machine\'s current state (invalid-state only)' })),
   allowed_actions: Type.Optional(Type.Array(Type.String({ xml: { name: 'action' } }), { description: 'Actions valid in the current state (invalid-state only)' })),
-  retry_after: Type.Optional(Type.Integer({ description: 'Seconds to wait before retrying (provider-unavailable only)' }))
+  retry_after: Type.Optional(Type.Integer({ description: 'Seconds to wait before retrying, as the Retry-After header says (provider-unavailable, database-unavailable)' }))
 }, { $id: 'Problem', xml: { name: 'problem' }, description: 'RFC 9457 problem details' })
 
 const problemRef = Type.Ref('Problem')
@@ -42,7 +42,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   429: 'Too many requests with this token (rate-limited); see Retry-After',
   422: 'The provider can never do this (action-not-supported), or the request names something unknown (unknown-reference)',
   502: 'The provider failed or rejected the backend credentials (provider-error, provider-credentials-rejected)',
-  503: 'The provider is unavailable or throttling (provider-unavailable); see Retry-After',
+  503: 'The database cannot be reached (database-unavailable), or the provider is unavailable or throttling (provider-unavailable); see Retry-After',
   504: 'The provider did not answer in time (provider-timeout)'
 }
 

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Backend, PrismaClient, TransitionCause } from '../generated/prisma/client.ts'
 import { TRANSITIONAL_STATES } from '../domain/machine-states.ts'
 import type { ProviderRegistry } from '../providers/provider-registry.ts'
+import { isDatabaseUnavailable } from '../db/unavailable.ts'
 import { syncBackend, type SyncResult } from './backend-sync.ts'
 import type { JobEngine, QueueSpec } from './job-engine.ts'
 
@@ -137,6 +138,8 @@ export class BackendWatcher {
         }
         result = await this.#pass(backend, cause)
       } catch (error) {
+        // The database is away: the job fails, and is taken up again once it is back (job engine).
+        if (isDatabaseUnavailable(error)) throw error
         // The cloud failed or is rate-limiting: try again later, backing off, rather than at once.
         const delay = Math.min(this.options.intervalMs * 2 ** Math.min(failures + 1, 10), MAX_BACKOFF_MS)
         this.options.log.warn({ backendId, err: error, retryInMs: delay }, 'could not read the backend\'s machines from its provider')

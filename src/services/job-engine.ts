@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events'
 import PgBoss from 'pg-boss'
 
 /** Where jobs are kept: a PostgreSQL server (a pool of pg-boss's own), or the embedded PGlite through an adapter. */
-export type JobStore = { connectionString: string } | { db: PgBoss.Db }
+export type JobStore = { connectionString: string, connectionTimeoutMillis?: number, query_timeout?: number } | { db: PgBoss.Db }
 
 export interface QueueSpec {
   name: string
@@ -38,11 +38,17 @@ export class JobEngine {
     maintenanceIntervalSeconds: number
     pollingIntervalSeconds: number
     onError: (error: Error) => void
+    /**
+     * Where a failure to reach the database is reported (true: it was one, and logged once per
+     * outage) and waited out: a loop waits for the database's return instead of polling it.
+     */
+    availability?: { noteFailure(error: unknown): boolean, whenUp(signal?: AbortSignal): Promise<void> }
   }) {
     // Every idle loop listens for the stop (WATCH_CONCURRENCY of them): not a leak.
     setMaxListeners(0, this.#stopping.signal)
     this.#boss = new PgBoss({
-      ...('connectionString' in store ? { connectionString: store.connectionString, max: 4 } : { db: store.db }),
+      // pg-boss hands these to its node-postgres pool: bounded connects and queries, as the server's own.
+      ...('connectionString' in store ? { ...store, max: 4 } : { db: store.db }),
       schema: 'pgboss',
       application_name: 'stratus-jobs',
       supervise: options.supervise,
@@ -53,7 +59,14 @@ export class JobEngine {
       // No cron: periodic work re-queues itself (see BackendWatcher), at millisecond precision.
       schedule: false
     })
-    this.#boss.on('error', options.onError)
+    this.#boss.on('error', (error: Error) => { this.#report(error) })
+  }
+
+  /** A failure: logged unless it is the database being away (reported once per outage). */
+  #report (error: Error): boolean {
+    const unavailable = this.options.availability?.noteFailure(error) === true
+    if (!unavailable) this.options.onError(error)
+    return unavailable
   }
 
   /** Creates the job tables and queues on first use (both are idempotent, so servers may race). */
@@ -120,13 +133,17 @@ export class JobEngine {
             await handler(job.data)
             await this.#boss.complete(queue, job.id)
           } catch (error) {
+            // A job the database's absence cut short is failed once it is back, and so retried at once.
+            if (this.#report(error as Error)) await this.options.availability?.whenUp(signal)
             // Failed jobs are retried (the queues' retry limit); a dead server's expire instead.
             await this.#boss.fail(queue, job.id, { message: (error as Error).message }).catch(() => {})
-            this.options.onError(error as Error)
           }
         }
       } catch (error) {
-        if (!signal.aborted) this.options.onError(error as Error)
+        if (!signal.aborted && this.#report(error as Error)) {
+          await this.options.availability?.whenUp(signal)
+          continue
+        }
       }
       if (!worked) await this.#nap(queue)
     }
