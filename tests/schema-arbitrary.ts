@@ -24,8 +24,12 @@ export function arbitraryOf (schema: Schema, components: Record<string, Schema>)
     case 'object': {
       if (schema.properties === undefined || Object.keys(schema.properties).length === 0) {
         const [pattern, values] = Object.entries<Schema>(schema.patternProperties ?? {})[0] ?? []
-        if (pattern === undefined) return fc.constant({})
-        return fc.dictionary(fc.stringMatching(new RegExp(pattern, 'u')), arbitraryOf(values!, components), { maxKeys: 3 })
+        if (pattern !== undefined) return fc.dictionary(fc.stringMatching(new RegExp(pattern, 'u')), arbitraryOf(values!, components), { maxKeys: 3 })
+        // A map as the document writes it: any key its propertyNames admit (any key, without them).
+        if (schema.additionalProperties === undefined || typeof schema.additionalProperties !== 'object') return fc.constant({})
+        const names = schema.propertyNames ?? {}
+        const keys = names.enum !== undefined ? fc.constantFrom(...names.enum as string[]) : stringOf({ minLength: 1, ...names })
+        return fc.dictionary(keys, arbitraryOf(schema.additionalProperties, components), { maxKeys: 3 })
       }
       const required = new Set<string>(schema.required ?? [])
       const entries = Object.entries<Schema>(schema.properties)

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { Problem } from '../problems.ts'
 import { Ajv, type Options } from 'ajv'
 import addFormats from 'ajv-formats'
 import { TEXT_PATTERN } from '../domain/text.ts'
@@ -65,6 +66,13 @@ export default fp(async function validation (app) {
     }
   })
 
+  // A body sent as JSON null is not a body left out: the document admits an object or nothing,
+  // and the validator cannot tell the two apart (Fastify hands it null for both).
+  app.addHook('preValidation', async (request) => {
+    if (request.body !== null || !optionalBodies.has(`${request.method} ${request.routeOptions.url}`) || !bodySent(request.headers)) return
+    throw new Problem('validation-failed', '/body must be an object, or the body left out', { extensions: { errors: [{ pointer: '/body', detail: 'must be an object, or left out' }] } })
+  })
+
   app.setValidatorCompiler(({ schema, httpPart, method, url }) => {
     const validate = (httpPart === 'body' ? strict : coercing).compile(schema)
     if (httpPart !== 'body' || !optionalBodies.has(`${method} ${url}`)) return validate
@@ -78,3 +86,7 @@ export default fp(async function validation (app) {
     return optional
   })
 }, { name: 'validation' })
+
+/** Whether the request carried a body at all (a length above zero, or a chunked one). */
+const bodySent = (headers: Record<string, string | string[] | undefined>): boolean =>
+  headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')

@@ -32,3 +32,18 @@ t.test('keys: register, generate (private key once), list, delete', async (t) =>
   t.equal((await app.inject({ method: 'DELETE', url: `/keys/${id}` })).statusCode, 204)
   t.equal((await app.inject({ method: 'DELETE', url: `/keys/${id}` })).statusCode, 404)
 })
+
+t.test('POST /keys takes an object or no body at all; a JSON null is refused, not taken for none', async (t) => {
+  const app = await buildTestApp(t)
+  const none = await app.inject({ method: 'POST', url: '/keys' })
+  t.equal(none.statusCode, 200, 'no body: a pair is generated and nothing kept')
+  const empty = await app.inject({ method: 'POST', url: '/keys', headers: { 'content-length': '0' } })
+  t.equal(empty.statusCode, 200, 'an empty body is no body (as python-requests sends it)')
+  const nullBody = await app.inject({ method: 'POST', url: '/keys', headers: { 'content-type': 'application/json' }, payload: 'null' })
+  t.equal(nullBody.statusCode, 400, 'null is neither an object nor a body left out')
+  t.match(json(nullBody.body), { type: '/problems/validation-failed', errors: [{ pointer: '/body' }] })
+  const xmlNil = await app.inject({ method: 'POST', url: '/keys', headers: { 'content-type': 'application/json', accept: 'application/xml' }, payload: 'null' })
+  t.equal(xmlNil.statusCode, 400)
+  t.match(xmlNil.headers['content-type'], /problem\+xml/)
+  t.equal(await app.db.key.count(), 0, 'nothing kept')
+})

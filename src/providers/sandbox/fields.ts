@@ -13,6 +13,12 @@ export const SANDBOX_SETTINGS = {
   faults: Type.Optional(Type.Record(
     Type.String({ pattern: `^(${SANDBOX_OPERATIONS.join('|')})$` }),
     Type.Union(SANDBOX_FAULTS.map((fault) => Type.Literal(fault))),
-    { additionalProperties: false, description: 'Operation -> the fault it fails with, to try out how clients handle a failing cloud. ' + xmlMapNote }
+    {
+      additionalProperties: false,
+      // Stated in the document too (its maps are written as additionalProperties): a client
+      // following it sends only these keys.
+      propertyNames: { enum: [...SANDBOX_OPERATIONS] },
+      description: 'Operation -> the fault it fails with, to try out how clients handle a failing cloud. ' + xmlMapNote
+    }
   ))
 }
