@@ -35,7 +35,6 @@ export class CredentialsGuard implements ProviderDriver {
   listImages () { return this.#watch(async () => this.driver.listImages()) }
   listLocations () { return this.#watch(async () => this.driver.listLocations()) }
   listMachines () { return this.#watch(async () => this.driver.listMachines()) }
-  getMachine (id: string) { return this.#watch(async () => this.driver.getMachine(id)) }
   createMachine (spec: CreateMachineSpec) { return this.#watch(async () => this.driver.createMachine(spec)) }
   performAction (id: string, action: MachineAction) { return this.#watch(async () => this.driver.performAction(id, action)) }
   get followOperations () {

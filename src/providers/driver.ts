@@ -1,7 +1,7 @@
 import type { TProperties } from '@sinclair/typebox'
 import type { MachineAction } from '../domain/lifecycle.ts'
 import type { MachineState } from '../domain/machine-states.ts'
-import type { ListingBudget } from './listing-budget.ts'
+import type { ListingBudget } from './kit/listing-budget.ts'
 
 /**
  * The one small interface every cloud implements. Drivers speak in the backends-API vocabulary
@@ -66,10 +66,11 @@ export interface DockerOptions {
 }
 
 /**
- * A long-running operation the cloud started for an action (Azure's), as the driver can pick it
- * up again in another process: opaque text, kept on the machine until the operation has ended.
+ * A long-running operation the cloud started for an action or a create, as the driver can pick
+ * it up again in another process: kept on the machine until it has ended (src/providers/kit/operation-ref.ts).
  */
-export type OperationRef = string
+export type { OperationRef } from './kit/operation-ref.ts'
+import type { OperationRef } from './kit/operation-ref.ts'
 
 /** Where an operation stands: still running, or ended (error: the cloud's reason it failed). */
 export type OperationOutcome = { done: false } | { done: true, error: string | null }
@@ -82,14 +83,12 @@ export interface ProviderDriver {
   listLocations(): Promise<ProviderLocation[]>
   /** Every machine of the account, in as few calls as the cloud allows (one list per watch pass). */
   listMachines(): Promise<ProviderMachine[]>
-  /** null when the cloud no longer knows the machine (it is gone). */
-  getMachine(id: string): Promise<ProviderMachine | null>
   createMachine(spec: CreateMachineSpec): Promise<ProviderMachine>
   /**
    * Starts the action. Where the cloud runs it as a long-running operation, returns it, to be
    * followed to its end (followOperations); either way the final state is read from listMachines.
    */
-  performAction(id: string, action: MachineAction): Promise<OperationRef | void>
+  performAction(id: string, action: MachineAction): Promise<{ operation?: OperationRef }>
   /**
    * One look at each operation; one the cloud no longer knows counts as ended without error. One
    * that could not be read this time (a failed call) is left out of the answer.

@@ -2,7 +2,7 @@ import type { SecretBox } from '../domain/secret-box.ts'
 import type { CallPolicy, ProviderDefinition, ProviderDriver, ProviderLog } from './driver.ts'
 import { ProviderError } from './provider-error.ts'
 import { CredentialsGuard, type CredentialsReport } from './credentials-guard.ts'
-import { listingSpacingMs } from './listing-budget.ts'
+import { listingSpacingMs } from './kit/listing-budget.ts'
 
 interface BackendRow {
   id: string
@@ -56,7 +56,7 @@ export class ProviderRegistry {
 
   /**
    * The least time from the backend's last listing to its next, by its cloud's budget and the
-   * size of that listing and the pass's other calls (src/providers/listing-budget.ts); 0 for a
+   * size of that listing and the pass's other calls (src/providers/kit/listing-budget.ts); 0 for a
    * provider without a budget.
    */
   listingSpacingMs (backend: { provider: string, listedCount: number | null, listedOperations: number | null }): number {

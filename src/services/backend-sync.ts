@@ -4,6 +4,7 @@ import { isTransitional, SETTLES_INTO } from '../domain/machine-states.ts'
 import type { OperationOutcome, ProviderDriver, ProviderMachine } from '../providers/driver.ts'
 import { applyDetails, countMissing, detailsDiffer, type DetailChange } from './reconcile.ts'
 import { applyTransitions, type BatchedTransition } from './transitions.ts'
+import { decodeOperationRef } from '../providers/kit/operation-ref.ts'
 
 export interface SyncOptions {
   cause: TransitionCause
@@ -149,11 +150,12 @@ export const OPERATIONS_PER_PASS = 20
 async function followOperations (driver: ProviderDriver, records: readonly Machine[]): Promise<{ operations: Map<number, OperationOutcome>, looked: number }> {
   const pending = records.filter((record) => record.operation !== null && isTransitional(record.state))
   if (pending.length === 0 || driver.followOperations === undefined) return { operations: new Map(), looked: 0 }
-  const looked = pending.length <= OPERATIONS_PER_PASS ? pending : sample(pending, OPERATIONS_PER_PASS)
-  const outcomes = await driver.followOperations(looked.map((record) => record.operation!))
+  const looked = (pending.length <= OPERATIONS_PER_PASS ? pending : sample(pending, OPERATIONS_PER_PASS))
+    .map((record) => ({ record, ref: decodeOperationRef(record.operation!) }))
+  const outcomes = await driver.followOperations(looked.map(({ ref }) => ref))
   const byMachine = new Map<number, OperationOutcome>(pending.map((record) => [record.id, { done: false }]))
-  for (const record of looked) {
-    const outcome = outcomes.get(record.operation!)
+  for (const { record, ref } of looked) {
+    const outcome = outcomes.get(ref)
     if (outcome === undefined) byMachine.delete(record.id)
     else byMachine.set(record.id, outcome)
   }

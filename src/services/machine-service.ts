@@ -7,6 +7,7 @@ import type { SecretBox } from '../domain/secret-box.ts'
 import type { CreateMachineSpec, OperationRef } from '../providers/driver.ts'
 import type { MachineCreateBody } from '../schemas/mist-machine.ts'
 import { ProviderError } from '../providers/provider-error.ts'
+import { encodeOperationRef } from '../providers/kit/operation-ref.ts'
 import type { ProviderRegistry } from '../providers/provider-registry.ts'
 import { archivedMachine, invalidFields, Problem } from '../problems.ts'
 import { BACKENDS_API, type Vocabulary } from '../domain/vocabulary.ts'
@@ -134,7 +135,7 @@ export class MachineService {
             lastTransition: new Date(),
             publicUrl: created.publicUrl,
             // The cloud's operation making it, followed to its end by the watch (backend-sync.ts).
-            operation: created.operation ?? null,
+            operation: created.operation === undefined ? null : encodeOperationRef(created.operation),
             adminPassword: sealedPassword,
             ownerId: owner.id
           }
@@ -167,9 +168,9 @@ export class MachineService {
     })
     if (claimed === null) throw await this.#invalidState(machine.id, action, words)
 
-    let operation: OperationRef | void
+    let operation: OperationRef | undefined
     try {
-      operation = await driver.performAction(machine.providerId, action)
+      ({ operation } = await driver.performAction(machine.providerId, action))
     } catch (error) {
       if (error instanceof ProviderError && error.certainlyNotDone) {
         await applyTransition(this.db, {
@@ -183,8 +184,8 @@ export class MachineService {
     }
     // Followed to its end by the next syncs, on any server (backend-sync.ts); only while the
     // machine is still in the state this action put it in.
-    if (typeof operation === 'string') {
-      await this.db.machine.updateMany({ where: { id: machine.id, state: claimed.machine.state }, data: { operation } })
+    if (operation !== undefined) {
+      await this.db.machine.updateMany({ where: { id: machine.id, state: claimed.machine.state }, data: { operation: encodeOperationRef(operation) } })
     }
     await this.watcher.watch(machine.backendId, 'api_action')
     return claimed.machine

@@ -5,9 +5,12 @@ import type { MachineAction } from '../../domain/lifecycle.ts'
 import { parsePublicKey } from '../../domain/ssh-keys.ts'
 import type { BackendConnection, CallPolicy, CreateMachineSpec, OperationOutcome, OperationRef, ProviderDriver, ProviderImage, ProviderLocation, ProviderLog, ProviderMachine, ProviderSize } from '../driver.ts'
 import { ProviderError } from '../provider-error.ts'
-import { followEach } from '../follow-each.ts'
-import { callWithRetries, failureOfNetworkError, failureOfStatus, retryAfterSeconds, type CallOptions } from '../call-with-retries.ts'
-import { stateOf } from '../status-table.ts'
+import { followEach } from '../kit/follow-each.ts'
+import { failureOfNetworkError, type CallOptions } from '../kit/call-with-retries.ts'
+import { CloudCalls } from '../kit/cloud-calls.ts'
+import { httpFailure } from '../kit/http-failure.ts'
+import { operationRef } from '../kit/operation-ref.ts'
+import { stateOf } from '../kit/status-table.ts'
 import { AZURE_IMAGES, CLIENT_TOKEN_TAG, countryOf, imageOfUrn } from './catalog.ts'
 import { linuxHourlyPrices } from './retail-prices.ts'
 import { AZURE_STATES, DECISIVE_PROVISIONING } from './states.ts'
@@ -35,6 +38,7 @@ export class AzureDriver implements ProviderDriver {
   readonly #extraImages: string[]
   readonly #endpoints: AzureEndpoints
   readonly #policy: CallPolicy
+  readonly #calls: CloudCalls
   readonly #log: ProviderLog
 
   constructor (connection: BackendConnection, endpoints: AzureEndpoints) {
@@ -48,12 +52,13 @@ export class AzureDriver implements ProviderDriver {
     this.#extraImages = Array.isArray(settings.images) ? settings.images.map(String) : []
     this.#endpoints = endpoints
     this.#policy = connection.policy
+    this.#calls = new CloudCalls(connection.policy, async (error, signal) => classify(error, signal, endpoints.authorityHost))
     this.#log = connection.log
   }
 
   async #call<T> (options: CallOptions, attempt: (signal: AbortSignal, azure: AzureClients) => Promise<T>): Promise<T> {
     const azure = await this.#clients
-    return callWithRetries(this.#policy, options, (error, signal) => classify(error, signal, this.#endpoints.authorityHost), async (signal) => attempt(signal, azure))
+    return this.#calls.call(options, async (signal) => attempt(signal, azure))
   }
 
   async #all<T> (options: CallOptions, pages: (signal: AbortSignal, azure: AzureClients) => AsyncIterable<T>): Promise<T[]> {
@@ -142,14 +147,10 @@ export class AzureDriver implements ProviderDriver {
     return vms.map((vm) => this.#present(vm, addressesOf.get(String(vm.id).toLowerCase())))
   }
 
-  async getMachine (id: string): Promise<ProviderMachine | null> {
+  /** One VM as a listing shows it (a create's answer: Azure's PUT answers without its power state). */
+  async #read (id: string): Promise<ProviderMachine> {
     const { group, name } = vmOf(id)
-    try {
-      return this.#present(await this.#call(READ, async (abortSignal, azure) => azure.compute.virtualMachines.get(group, name, { expand: 'instanceView', abortSignal })))
-    } catch (error) {
-      if (error instanceof ProviderError && error.failure === 'not-found') return null
-      throw error
-    }
+    return this.#present(await this.#call(READ, async (abortSignal, azure) => azure.compute.virtualMachines.get(group, name, { expand: 'instanceView', abortSignal })))
   }
 
   /**
@@ -205,7 +206,7 @@ export class AzureDriver implements ProviderDriver {
       operation = await this.#call({ idempotent: false }, async (abortSignal, azure) => {
         const poller = azure.compute.virtualMachines.createOrUpdate(this.#group, spec.name, vm, { abortSignal })
         await poller.submitted()
-        return JSON.stringify({ action: 'create', poller: await poller.serialize() } satisfies SerializedOperation)
+        return operationRef(POLLER_KIND, { action: 'create', poller: await poller.serialize() } satisfies SerializedOperation)
       })
     } catch (error) {
       if (error instanceof ProviderError && error.certainlyNotDone) {
@@ -213,8 +214,13 @@ export class AzureDriver implements ProviderDriver {
       }
       throw error
     }
-    const created = await this.getMachine(`${this.#group}~${spec.name}`.toLowerCase())
-    if (created === null) throw new ProviderError('server-error', `azure: VM ${spec.name} was accepted but cannot be read`)
+    let created: ProviderMachine
+    try {
+      created = await this.#read(`${this.#group}~${spec.name}`.toLowerCase())
+    } catch (error) {
+      if (error instanceof ProviderError && error.failure === 'not-found') throw new ProviderError('server-error', `azure: VM ${spec.name} was accepted but cannot be read`)
+      throw error
+    }
     return { ...created, operation }
   }
 
@@ -240,12 +246,12 @@ export class AzureDriver implements ProviderDriver {
    * and followed to its end by the syncs (followOperations), on whichever server runs them.
    * shutdown deallocates (a stopped but allocated VM keeps billing for its compute).
    */
-  async performAction (id: string, action: MachineAction): Promise<OperationRef> {
+  async performAction (id: string, action: MachineAction): Promise<{ operation: OperationRef }> {
     const { group, name } = vmOf(id)
     return this.#call(READ, async (abortSignal, azure) => {
       const poller = vmOperation(azure, action)(group, name, { abortSignal })
       await poller.submitted()
-      return JSON.stringify({ action, poller: await poller.serialize() } satisfies SerializedOperation)
+      return { operation: operationRef(POLLER_KIND, { action, poller: await poller.serialize() } satisfies SerializedOperation) }
     })
   }
 
@@ -253,7 +259,7 @@ export class AzureDriver implements ProviderDriver {
   async followOperations (operations: readonly OperationRef[]): Promise<Map<OperationRef, OperationOutcome>> {
     const { restorePoller } = await import('@azure/arm-compute')
     return followEach(operations, async (operation) => {
-      const { action, poller: state } = JSON.parse(operation) as SerializedOperation
+      const { action, poller: state } = operation.data as SerializedOperation
       return this.#call(READ, async (abortSignal, azure) => {
         const poller = restorePoller(azure.compute, state, sourceOf(azure, action), { abortSignal })
         try {
@@ -347,7 +353,9 @@ async function connectClients (credentials: Record<string, unknown>, endpoints: 
   }
 }
 
+/** An operation's poller state, as it is kept on the machine (the same data in version 0). */
 interface SerializedOperation { action: MachineAction | 'create', poller: string }
+const POLLER_KIND = 'azure-poller'
 
 const isFailed = (status: string | undefined): boolean => status === 'failed' || status === 'canceled'
 
@@ -415,10 +423,7 @@ async function classify (error: unknown, signal: AbortSignal, authorityHost: str
     return new ProviderError('unavailable', `azure: ${authorityHost} cannot be reached`, { cause: error })
   }
   if (typeof failure.statusCode === 'number') {
-    const retryAfter = retryAfterSeconds(failure.response?.headers?.get('retry-after'))
-    return new ProviderError(failureOfStatus(failure.statusCode), `azure: ${(failure.message ?? '').slice(0, 300)} (${failure.statusCode}${failure.code === undefined ? '' : ` ${failure.code}`})`, {
-      cause: error, ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter })
-    })
+    return httpFailure('azure', { status: failure.statusCode, header: (name) => failure.response?.headers?.get(name), message: failure.message, code: failure.code }, error)
   }
   const network = failureOfNetworkError(error, signal)
   return new ProviderError(network ?? 'unavailable', `azure: ${failure.message ?? String(error)}`, { cause: error })

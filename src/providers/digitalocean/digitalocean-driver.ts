@@ -2,11 +2,15 @@ import type { AxiosError, AxiosInstance } from 'axios'
 import type { DigitalOcean } from 'digitalocean-js'
 import type { MachineAction } from '../../domain/lifecycle.ts'
 import { md5FingerprintOf, parsePublicKey } from '../../domain/ssh-keys.ts'
-import type { BackendConnection, CallPolicy, CreateMachineSpec, OperationOutcome, OperationRef, ProviderDriver, ProviderImage, ProviderLocation, ProviderLog, ProviderMachine, ProviderSize } from '../driver.ts'
+import type { BackendConnection, CreateMachineSpec, OperationOutcome, OperationRef, ProviderDriver, ProviderImage, ProviderLocation, ProviderLog, ProviderMachine, ProviderSize } from '../driver.ts'
 import { ProviderError } from '../provider-error.ts'
-import { followEach } from '../follow-each.ts'
-import { callWithRetries, failureOfNetworkError, failureOfStatus, retryAfterSeconds, type CallOptions } from '../call-with-retries.ts'
-import { stateOf } from '../status-table.ts'
+import { followEach } from '../kit/follow-each.ts'
+import type { CallOptions } from '../kit/call-with-retries.ts'
+import { CloudCalls } from '../kit/cloud-calls.ts'
+import { httpFailure, networkFailure } from '../kit/http-failure.ts'
+import { followLinks } from '../kit/link-pager.ts'
+import { operationRef } from '../kit/operation-ref.ts'
+import { stateOf } from '../kit/status-table.ts'
 import { CLIENT_TOKEN_TAG, countryOfRegion } from './catalog.ts'
 import { loadPrivateSdk } from './sdk.ts'
 import { DROPLET_ACTIONS, DROPLET_STATES } from './states.ts'
@@ -32,8 +36,9 @@ interface Droplet {
 
 const READ: CallOptions = { idempotent: true }
 
-/** A droplet action being followed, as it is kept on the machine. */
+/** A droplet action being followed, as it is kept on the machine (the same data in version 0). */
 interface FollowedAction { type: string, id: number }
+const ACTION_KIND = 'digitalocean-action'
 
 /**
  * DigitalOcean through digitalocean-js: the library's services for what they do whole (create,
@@ -42,42 +47,32 @@ interface FollowedAction { type: string, id: number }
 export class DigitalOceanDriver implements ProviderDriver {
   readonly #client: DigitalOcean
   readonly #http: AxiosInstance
-  readonly #origin: string
-  readonly #policy: CallPolicy
+  readonly #apiUrl: string
+  readonly #calls: CloudCalls
   readonly #log: ProviderLog
 
   constructor (connection: BackendConnection, apiUrl: string) {
     const { client, http } = loadPrivateSdk(String(connection.credentials.token), apiUrl, connection.policy.timeoutMs)
     this.#client = client
     this.#http = http
-    this.#origin = new URL(apiUrl).origin
-    this.#policy = connection.policy
+    this.#apiUrl = apiUrl
+    this.#calls = new CloudCalls(connection.policy, classify)
     this.#log = connection.log
   }
 
   #call<T> (options: CallOptions, attempt: () => Promise<T>): Promise<T> {
-    return callWithRetries(this.#policy, options, classify, async () => attempt())
+    return this.#calls.call(options, async () => attempt())
   }
 
-  /** Every page of a list, following the absolute `links.pages.next` (on the API's own origin only: it carries the token). */
+  /** Every page of a list, following the absolute `links.pages.next` (the first page asks for the largest). */
   async #all<T> (path: string, key: string, params: Record<string, string> = {}): Promise<T[]> {
-    const items: T[] = []
-    let next: string | undefined = path
-    let query: Record<string, string> | undefined = { ...params, per_page: String(PER_PAGE) }
-    while (next !== undefined) {
-      const url: string = next
-      const page = await this.#call(READ, async () => (await this.#http.get(url, { params: query })).data as Record<string, unknown>)
+    const first = `${this.#apiUrl}${path}?${new URLSearchParams({ ...params, per_page: String(PER_PAGE) })}`
+    return followLinks<T>('digitalocean', first, async (url) => {
+      const page = await this.#call(READ, async () => (await this.#http.get(url)).data as Record<string, unknown>)
       const got = page[key]
       if (!Array.isArray(got)) throw new ProviderError('server-error', `digitalocean: the ${key} page has no ${key} list`)
-      items.push(...(got as T[]))
-      const link = (page.links as { pages?: { next?: string } } | undefined)?.pages?.next
-      if (link !== undefined && new URL(link).origin !== this.#origin) {
-        throw new ProviderError('server-error', `digitalocean: a page link points away from the API (${new URL(link).origin})`)
-      }
-      next = link
-      query = undefined
-    }
-    return items
+      return { items: got as T[], next: (page.links as { pages?: { next?: string } } | undefined)?.pages?.next }
+    })
   }
 
   async checkCredentials (): Promise<void> {
@@ -118,15 +113,6 @@ export class DigitalOceanDriver implements ProviderDriver {
 
   async listMachines (): Promise<ProviderMachine[]> {
     return (await this.#all<Droplet>('/droplets', 'droplets')).map((droplet) => this.#present(droplet))
-  }
-
-  async getMachine (id: string): Promise<ProviderMachine | null> {
-    try {
-      return this.#present(await this.#call(READ, async () => this.#client.droplets.getExistingDroplet(dropletId(id)) as Promise<unknown> as Promise<Droplet>))
-    } catch (error) {
-      if (error instanceof ProviderError && error.failure === 'not-found') return null
-      throw error
-    }
   }
 
   async createMachine (spec: CreateMachineSpec): Promise<ProviderMachine> {
@@ -172,10 +158,10 @@ export class DigitalOceanDriver implements ProviderDriver {
    * errored: the droplet's status alone cannot tell a slow shutdown from one that failed (it
    * reads "active" either way). Destroy is a DELETE with nothing to follow.
    */
-  async performAction (id: string, action: MachineAction): Promise<OperationRef | void> {
+  async performAction (id: string, action: MachineAction): Promise<{ operation?: OperationRef }> {
     if (action === 'destroy') {
       await this.#call(READ, async () => this.#client.droplets.deleteDroplet(dropletId(id)))
-      return
+      return {}
     }
     const services = this.#client.dropletActions
     const type = DROPLET_ACTIONS[action]
@@ -183,13 +169,13 @@ export class DigitalOceanDriver implements ProviderDriver {
     const started = await this.#call(READ, async () => type === 'power_on'
       ? services.powerOnDroplet(droplet)
       : type === 'shutdown' ? services.shutdownDroplet(droplet) : services.rebootDroplet(droplet)) as { id?: number } | undefined
-    if (typeof started?.id === 'number') return JSON.stringify({ type, id: started.id } satisfies FollowedAction)
+    return typeof started?.id === 'number' ? { operation: operationRef(ACTION_KIND, { type, id: started.id } satisfies FollowedAction) } : {}
   }
 
   /** One GET /v2/actions/{id} each (DigitalOcean has no batch read of actions). */
   async followOperations (operations: readonly OperationRef[]): Promise<Map<OperationRef, OperationOutcome>> {
     return followEach(operations, async (operation) => {
-      const { type, id } = JSON.parse(operation) as FollowedAction
+      const { type, id } = operation.data as FollowedAction
       const found = await this.#call(READ, async () => this.#client.actions.getExistingAction(id)) as { status?: string } | undefined
       if (found?.status === 'completed') return { done: true, error: null }
       if (found?.status === 'errored') return { done: true, error: `digitalocean: the ${type} action errored${type === 'shutdown' ? ' (the droplet did not shut down)' : ''}` }
@@ -248,19 +234,8 @@ const dropletId = (id: string): number => /^\d{1,18}$/.test(id) ? Number(id) : -
 
 /** An axios failure as a ProviderError: DigitalOcean's `{id, message}` body, Retry-After or RateLimit-Reset. */
 function classify (error: unknown, signal: AbortSignal): ProviderError {
-  const axiosError = error as AxiosError<{ id?: string, message?: string }>
-  const response = axiosError.response
-  if (response === undefined) {
-    const failure = failureOfNetworkError(error, signal) ?? 'unavailable'
-    return new ProviderError(failure, `digitalocean: ${failure === 'timeout' ? 'no answer in time' : (axiosError.code ?? axiosError.message)}`, { cause: error })
-  }
+  const response = (error as AxiosError<{ id?: string, message?: string }>).response
+  if (response === undefined) return networkFailure('digitalocean', error, signal)
   const headers = response.headers as Record<string, string | undefined>
-  const reset = Number(headers['ratelimit-reset'])
-  const retryAfter = retryAfterSeconds(headers['retry-after']) ??
-    (response.status === 429 && Number.isFinite(reset) ? Math.max(1, Math.ceil(reset - Date.now() / 1000)) : undefined)
-  const message = response.data?.message ?? `HTTP ${response.status}`
-  return new ProviderError(failureOfStatus(response.status), `digitalocean: ${message} (${response.status}${response.data?.id === undefined ? '' : ` ${response.data.id}`})`, {
-    cause: error,
-    ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter })
-  })
+  return httpFailure('digitalocean', { status: response.status, header: (name) => headers[name], message: response.data?.message, code: response.data?.id }, error)
 }

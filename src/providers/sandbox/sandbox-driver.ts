@@ -42,7 +42,7 @@ export class SandboxDriver implements ProviderDriver {
   }
 
   /** The cloud's own count of API calls per account, as a real cloud keeps for its rate limits. */
-  async #count (operation: 'list' | 'get'): Promise<void> {
+  async #count (operation: 'list'): Promise<void> {
     await this.#db.$executeRaw`INSERT INTO sandbox_api_calls (account, operation, count) VALUES (${this.#account}, ${operation}, 1)
       ON CONFLICT (account, operation) DO UPDATE SET count = sandbox_api_calls.count + 1`
   }
@@ -64,13 +64,6 @@ export class SandboxDriver implements ProviderDriver {
     await this.#count('list')
     const rows = await this.#db.sandboxInstance.findMany({ where: { account: this.#account }, orderBy: { createdAt: 'asc' } })
     return Promise.all(rows.map(async (row) => this.#present(await this.#settle(row))))
-  }
-
-  async getMachine (id: string): Promise<ProviderMachine | null> {
-    this.#failIfInjected('get')
-    await this.#count('get')
-    const row = await this.#db.sandboxInstance.findFirst({ where: { id, account: this.#account } })
-    return row === null ? null : this.#present(await this.#settle(row))
   }
 
   async createMachine (spec: CreateMachineSpec): Promise<ProviderMachine> {
@@ -107,7 +100,7 @@ export class SandboxDriver implements ProviderDriver {
     return this.#present(row)
   }
 
-  async performAction (id: string, action: MachineAction): Promise<void> {
+  async performAction (id: string, action: MachineAction): Promise<{ operation?: never }> {
     this.#failIfInjected(action)
     const found = await this.#db.sandboxInstance.findFirst({ where: { id, account: this.#account } })
     if (found === null) throw new ProviderError('not-found', `sandbox: no instance ${id}`)
@@ -124,6 +117,8 @@ export class SandboxDriver implements ProviderDriver {
       data: { state: effect.via, target: effect.to, settlesAt: new Date(Date.now() + delay) }
     })
     if (count === 0) throw new ProviderError('conflict', `sandbox: instance ${id} changed state meanwhile`)
+    // The simulator's actions are state changes read back by the listing: nothing to follow.
+    return {}
   }
 
   async addTag (id: string, tag: string): Promise<void> {

@@ -1,5 +1,5 @@
 /** The sandbox's per-backend knobs: how slowly it works and which operations fail, and how. */
-export const SANDBOX_OPERATIONS = ['credentials', 'catalog', 'list', 'get', 'create', 'start', 'shutdown', 'reboot', 'destroy', 'tag'] as const
+export const SANDBOX_OPERATIONS = ['credentials', 'catalog', 'list', 'create', 'start', 'shutdown', 'reboot', 'destroy', 'tag'] as const
 export type SandboxOperation = (typeof SANDBOX_OPERATIONS)[number]
 
 export const SANDBOX_FAULTS = ['timeout', 'unavailable', 'rate-limited', 'server-error', 'credentials-rejected'] as const

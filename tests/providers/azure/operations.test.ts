@@ -140,3 +140,19 @@ t.test('a create is followed to its end too: one that fails at the cloud shows w
   t.match(listed.find((machine) => machine.id === refused)?.extra.last_error, /^azure: AllocationFailed/, 'and shown with the machine, in extra.last_error')
   t.equal(listed.find((machine) => machine.id === made)?.extra.last_error, undefined, 'only where there is one')
 })
+
+t.test('a poller reference stored before references were versioned is read as version 0 and followed to its end', async (t) => {
+  const { app, fake, pass, act, record } = await setUp(t, 1)
+  await act('portal-rg~vm-0', 'reboot')
+  const stored = (await record('portal-rg~vm-0')).operation!
+  t.match(JSON.parse(stored), { v: 1, kind: 'azure-poller', data: { action: 'reboot' } }, 'references are written versioned')
+  // As an older server wrote it: the bare {action, poller}.
+  await app.db.machine.updateMany({ where: { providerId: 'portal-rg~vm-0' }, data: { operation: JSON.stringify(JSON.parse(stored).data) } })
+  await pass()
+  t.equal((await record('portal-rg~vm-0')).state, 'rebooting', 'read and followed: still rebooting while it runs')
+  await new Promise((resolve) => setTimeout(resolve, fake.actionMs + 50))
+  t.equal((await pass()).unsettled, 0)
+  const after = await record('portal-rg~vm-0')
+  t.equal(after.state, 'running')
+  t.equal(after.operation, null, 'the legacy reference is forgotten once its operation has ended')
+})

@@ -34,3 +34,26 @@ t.test('a slow shutdown stays stopping while its action runs, and is stopped whe
   t.equal(after.operation, null, 'the completed action is forgotten')
   t.same(after.transitions.map((row) => [row.toState, row.cause]), [['running', 'provider_sync'], ['stopping', 'api_action'], ['stopped', 'provider_sync']])
 })
+
+t.test('an action reference stored before references were versioned is read as version 0 and followed to its end', async (t) => {
+  const fake = await new DigitalOceanFake({ actionMs: 300 }).start()
+  t.teardown(() => fake.close())
+  const token = 'dop_v1_' + 'e'.repeat(64)
+  const droplet = String(fake.addDroplet(token).id)
+  const app = await buildTestApp(t, { role: 'api', digitaloceanApiUrl: fake.url })
+  const backendId = json((await app.inject({ method: 'POST', url: '/backends', payload: { title: 'do', provider: 'digitalocean', token } })).body).id as string
+  await app.inject({ method: 'GET', url: `/backends/${backendId}/machines` })
+  const backend = await app.db.backend.findUniqueOrThrow({ where: { id: backendId } })
+  const pass = async () => syncBackend(app.db, app.providers.driverFor(backend), backend, OPTIONS)
+  t.equal((await app.inject({ method: 'POST', url: `/backends/${backendId}/machines/${droplet}`, payload: { action: 'shutdown' } })).statusCode, 202)
+  const stored = (await app.db.machine.findFirstOrThrow({ where: { backendId } })).operation!
+  t.match(JSON.parse(stored), { v: 1, kind: 'digitalocean-action', data: { type: 'shutdown' } }, 'references are written versioned')
+  // As an older server wrote it: the bare {type, id}.
+  await app.db.machine.updateMany({ where: { backendId }, data: { operation: JSON.stringify(JSON.parse(stored).data) } })
+  t.equal((await pass()).unsettled, 1, 'read and followed: still stopping while it runs')
+  await new Promise((resolve) => setTimeout(resolve, fake.actionMs + 50))
+  t.equal((await pass()).unsettled, 0)
+  const after = await app.db.machine.findFirstOrThrow({ where: { backendId } })
+  t.equal(after.state, 'stopped')
+  t.equal(after.operation, null, 'the legacy reference is forgotten once its action has completed')
+})

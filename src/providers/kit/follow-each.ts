@@ -1,5 +1,5 @@
-import type { OperationOutcome, OperationRef, ProviderLog } from './driver.ts'
-import { ProviderError } from './provider-error.ts'
+import type { OperationOutcome, OperationRef, ProviderLog } from '../driver.ts'
+import { ProviderError } from '../provider-error.ts'
 
 /**
  * One look at each operation, for clouds that answer for one operation per call. An operation the

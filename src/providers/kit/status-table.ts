@@ -1,5 +1,5 @@
-import type { MachineState } from '../domain/machine-states.ts'
-import type { ProviderLog } from './driver.ts'
+import type { MachineState } from '../../domain/machine-states.ts'
+import type { ProviderLog } from '../driver.ts'
 
 const reported = new Set<string>()
 

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { CallPolicy } from './driver.ts'
-import { ProviderError } from './provider-error.ts'
+import type { CallPolicy } from '../driver.ts'
+import { ProviderError } from '../provider-error.ts'
+import { Throttle } from './throttle.ts'
 
 export interface CallOptions {
   /**
@@ -22,9 +23,20 @@ export async function callWithRetries<T> (
   policy: CallPolicy,
   options: CallOptions,
   classify: (error: unknown, signal: AbortSignal) => ProviderError | Promise<ProviderError>,
-  attempt: (signal: AbortSignal) => Promise<T>
+  attempt: (signal: AbortSignal) => Promise<T>,
+  throttle: Throttle = new Throttle()
 ): Promise<T> {
   for (let retry = 0; ; retry++) {
+    // The cloud asked this account for quiet (an answer to this call or a sibling): no attempt
+    // goes out before it is over, unless it is longer than the policy waits.
+    if (throttle.waitMs > policy.maxDelayMs) {
+      throw new ProviderError('rate-limited', 'the cloud asked for a pause; calls resume after it', { retryAfterSeconds: Math.ceil(throttle.waitMs / 1000) })
+    }
+    try {
+      await throttle.wait(options.signal)
+    } catch {
+      throw new ProviderError('timeout', 'the call was ended while the cloud asked for a pause')
+    }
     const timeout = AbortSignal.timeout(policy.timeoutMs)
     const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal])
     let failure: ProviderError
@@ -33,6 +45,7 @@ export async function callWithRetries<T> (
     } catch (error) {
       failure = error instanceof ProviderError ? error : await classify(error, signal)
     }
+    if (failure.retryAfterSeconds !== undefined) throttle.quietFor(failure.retryAfterSeconds)
     if (retry >= policy.retries || !retryable(failure, options) || options.signal?.aborted === true) throw failure
     const delayMs = failure.retryAfterSeconds !== undefined
       ? failure.retryAfterSeconds * 1000

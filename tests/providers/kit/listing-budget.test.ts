@@ -1,7 +1,7 @@
 import t from 'tap'
-import { listingCalls, listingSpacingMs } from '../../src/providers/listing-budget.ts'
-import { buildTestApp, eventually } from '../helper.ts'
-import { DigitalOceanFake } from '../fakes/digitalocean-fake.ts'
+import { listingCalls, listingSpacingMs } from '../../../src/providers/kit/listing-budget.ts'
+import { buildTestApp, eventually } from '../../helper.ts'
+import { DigitalOceanFake } from '../../fakes/digitalocean-fake.ts'
 
 const DIGITALOCEAN = { requestsPerHour: 5000, machinesPerCall: 200, callsPerListing: 1 }
 const AZURE = { requestsPerHour: 12_000, machinesPerCall: 100, callsPerListing: 3 }
