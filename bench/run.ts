@@ -7,6 +7,7 @@ import { migrate } from '../src/db/migrate.ts'
 import { SecretBox } from '../src/domain/secret-box.ts'
 import { generateToken, hashToken, tokenPrefix } from '../src/domain/tokens.ts'
 import { measureCloudSync } from './cloud-sync.ts'
+import { measureManyBackends } from './many-backends.ts'
 
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
 const DATABASE = 'stratus_bench'
@@ -105,7 +106,8 @@ console.log(`seeded ${MACHINES} machines in ${DATABASE}; ${ROUNDS} interleaved r
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
-// BENCH_ONLY=mass runs the mass stop alone (it needs no rounds); BENCH_ONLY=cloud the cloud sync alone.
+// BENCH_ONLY=mass runs the mass stop alone (it needs no rounds); BENCH_ONLY=cloud the cloud sync alone;
+// BENCH_ONLY=backends the many-backends memory figures alone.
 const ONLY = process.env.BENCH_ONLY
 if (ONLY === undefined) {
 // The servers run side by side (an idle one costs nothing) and the cases take turns, round after
@@ -318,6 +320,9 @@ async function measureMassStop (): Promise<void> {
 if (ONLY === undefined || ONLY === 'mass') await measureMassStop()
 if (ONLY === undefined || ONLY === 'cloud') {
   await measureCloudSync({ databaseUrl, secretKey: SECRET_KEY, rounds: Math.max(3, Math.min(ROUNDS, 5)), seconds: DURATION, start, stop, load, fmt })
+}
+if (ONLY === undefined || ONLY === 'backends') {
+  await measureManyBackends({ databaseUrl, secretKey: SECRET_KEY, rounds: 1, seconds: DURATION, start, stop, load, fmt })
 }
 
 const admin = new pg.Client({ connectionString: ADMIN_URL })

@@ -121,7 +121,8 @@ async function registerPlugins (app: ReturnType<typeof createApp>, config: Confi
       baseDelayMs: config.providerRetryBaseDelayMs,
       maxDelayMs: config.providerRetryMaxDelayMs
     },
-    listingBudgetPercent: config.listingBudgetPercent
+    listingBudgetPercent: config.listingBudgetPercent,
+    driverCacheSize: config.driverCacheSize
   })
   await app.register(sandboxProvider)
   await app.register(digitaloceanProvider, { apiUrl: config.digitaloceanApiUrl })

@@ -71,6 +71,8 @@ export interface Config {
   providerRetryMaxDelayMs: number
   /** The share (percent) of a cloud's published request budget that listing its backends may use (0: not paced). */
   listingBudgetPercent: number
+  /** How many backends' drivers each server keeps ready; the least recently used beyond it is closed. */
+  driverCacheSize: number
   /** Where the clouds are (tests point them at fakes on 127.0.0.1). */
   digitaloceanApiUrl: string
   azureAuthorityHost: string
@@ -145,6 +147,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     providerRetryBaseDelayMs: integer(env, 'PROVIDER_RETRY_BASE_DELAY_MS', 500),
     providerRetryMaxDelayMs: integer(env, 'PROVIDER_RETRY_MAX_DELAY_MS', 10_000),
     listingBudgetPercent: Math.min(100, integer(env, 'LISTING_BUDGET_PERCENT', 50)),
+    driverCacheSize: Math.max(1, integer(env, 'DRIVER_CACHE_SIZE', 1000)),
     digitaloceanApiUrl: url(env, 'DIGITALOCEAN_API_URL', 'https://api.digitalocean.com/v2'),
     azureAuthorityHost: url(env, 'AZURE_AUTHORITY_HOST', 'https://login.microsoftonline.com'),
     azureResourceManagerUrl: url(env, 'AZURE_RESOURCE_MANAGER_URL', 'https://management.azure.com'),

@@ -7,10 +7,11 @@ declare module 'fastify' {
 }
 
 /** The registry each provider plugin defines itself in; drivers are closed on shutdown. */
-export default fp<{ policy: CallPolicy, listingBudgetPercent: number }>(async function providers (app, options) {
+export default fp<{ policy: CallPolicy, listingBudgetPercent: number, driverCacheSize: number }>(async function providers (app, options) {
   const registry = new ProviderRegistry(app.secrets, {
     policy: options.policy,
     listingBudgetPercent: options.listingBudgetPercent,
+    driverCacheSize: options.driverCacheSize,
     log: app.log.child({ component: 'providers' }),
     // The backend shows that its credentials are failing until a call succeeds with them again.
     // Raw SQL: the mark is not a change of the backend, so updated_at (the driver's version) stays.

@@ -13,6 +13,8 @@ interface BackendRow {
   credentialsRejectedAt?: Date | null
 }
 
+export const DEFAULT_DRIVER_CACHE_SIZE = 1000
+
 export interface RegistryOptions {
   policy: CallPolicy
   log: ProviderLog
@@ -20,11 +22,17 @@ export interface RegistryOptions {
   onCredentials: CredentialsReport
   /** LISTING_BUDGET_PERCENT: the share of a cloud's request budget that listings may use. */
   listingBudgetPercent: number
+  /**
+   * DRIVER_CACHE_SIZE: how many backends' drivers are kept ready; the least recently used is
+   * closed beyond it (a server holding many users' backends must not keep every driver forever).
+   */
+  driverCacheSize?: number
 }
 
 /**
  * Provider plugins define themselves here under their backend type; services ask for the driver
- * of a backend. Drivers are reused per backend until the backend row changes.
+ * of a backend. Drivers are reused per backend until the backend row changes, the least recently
+ * used closed beyond DRIVER_CACHE_SIZE.
  */
 export class ProviderRegistry {
   readonly #definitions = new Map<string, ProviderDefinition>()
@@ -65,6 +73,9 @@ export class ProviderRegistry {
 
   get types (): string[] { return [...this.#definitions.keys()] }
 
+  /** How many drivers are kept ready now (at most DRIVER_CACHE_SIZE). */
+  get cachedDrivers (): number { return this.#drivers.size }
+
   /** Every loaded provider's definition, in the order they were defined. */
   get definitions (): Array<[string, ProviderDefinition]> { return [...this.#definitions] }
 
@@ -72,10 +83,18 @@ export class ProviderRegistry {
   driverFor (backend: BackendRow): ProviderDriver {
     const cached = this.#drivers.get(backend.id)
     let driver = cached?.driver
+    // A Map iterates in insertion order: taken out and put back, the entry is the most recent.
+    this.#drivers.delete(backend.id)
     if (driver === undefined || cached?.version !== backend.updatedAt.getTime()) {
       void cached?.driver.close?.()
       driver = this.connect(backend.provider, backend.id, this.#secrets.openJson<Record<string, unknown>>(backend.credentials), backend.settings)
-      this.#drivers.set(backend.id, { version: backend.updatedAt.getTime(), driver })
+    }
+    this.#drivers.set(backend.id, { version: backend.updatedAt.getTime(), driver })
+    const limit = Math.max(1, this.#options.driverCacheSize ?? DEFAULT_DRIVER_CACHE_SIZE)
+    for (const [id, oldest] of this.#drivers) {
+      if (this.#drivers.size <= limit) break
+      this.#drivers.delete(id)
+      void oldest.driver.close?.()
     }
     return new CredentialsGuard(driver, backend.id, backend.credentialsRejectedAt != null, this.#options.onCredentials)
   }

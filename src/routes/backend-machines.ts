@@ -39,6 +39,8 @@ const backendMachines: FastifyPluginAsyncTypebox<{ bodyLimit: number }> = async 
       response: { 200: MistMachineList, ...problemResponses(400, 404, ...PROVIDER_PROBLEMS) }
     }
   }, async (request, reply) => {
+    // A listing that ends after this moment is as fresh as this request needs (shared by concurrent lists).
+    const since = Date.now()
     const backend = await findBackend(app.db, actor(request), request.params.backend_id)
     const driver = app.providers.driverFor(backend)
     // Answered from the records in JSON: the document as PostgreSQL wrote its fields, rendered
@@ -50,7 +52,7 @@ const backendMachines: FastifyPluginAsyncTypebox<{ bodyLimit: number }> = async 
       // The text is the list document already (the type provider only knows the object form).
       return reply.type('application/json; charset=utf-8').send(text as unknown as Static<typeof MistMachineList>)
     }
-    const machines = await app.machines.list(backend)
+    const machines = await app.machines.list(backend, since)
     return machines.map((machine) => toMistMachine(machine, driver))
   })
 

@@ -25,6 +25,7 @@ export interface WatcherOptions {
 }
 
 const MAX_BACKOFF_MS = 30_000
+const ENDED_PASSES_KEPT = 256
 
 /**
  * Keeps machine records in line with their clouds, as jobs: a backend with unsettled machines is
@@ -36,6 +37,12 @@ export class BackendWatcher {
   readonly #stopping = new AbortController()
   /** Passes under way on this server, by backend: concurrent list requests share one. */
   readonly #passes = new Map<string, Promise<SyncResult>>()
+  /**
+   * The last pass of each backend on this server and when it ended: a list that began before it
+   * ended (it read the backend as stale while the pass ran) takes its result instead of listing
+   * again. Bounded: only the most recent backends are kept.
+   */
+  readonly #ended = new Map<string, { at: number, result: SyncResult }>()
 
   constructor (
     private readonly db: PrismaClient,
@@ -93,10 +100,16 @@ export class BackendWatcher {
    * One pass over a backend the caller has read (enabled), now, on this server (a list request);
    * unsettled machines get a watch job.
    */
-  async syncNow (backend: Backend, cause: TransitionCause): Promise<SyncResult> {
-    let pass = this.#passes.get(backend.id)
+  async syncNow (backend: Backend, cause: TransitionCause, since = Date.now()): Promise<SyncResult> {
+    const ended = this.#ended.get(backend.id)
+    let pass = this.#passes.get(backend.id) ?? (ended !== undefined && ended.at >= since ? Promise.resolve(ended.result) : undefined)
     if (pass === undefined) {
-      pass = this.#pass(backend, cause).finally(() => this.#passes.delete(backend.id))
+      pass = this.#pass(backend, cause).then((result) => {
+        this.#ended.delete(backend.id)
+        this.#ended.set(backend.id, { at: Date.now(), result })
+        if (this.#ended.size > ENDED_PASSES_KEPT) this.#ended.delete(this.#ended.keys().next().value!)
+        return result
+      }).finally(() => this.#passes.delete(backend.id))
       this.#passes.set(backend.id, pass)
     }
     const result = await pass

@@ -12,7 +12,7 @@ import { followLinks } from '../kit/link-pager.ts'
 import { operationRef } from '../kit/operation-ref.ts'
 import { stateOf } from '../kit/status-table.ts'
 import { CLIENT_TOKEN_TAG, countryOfRegion } from './catalog.ts'
-import { loadPrivateSdk } from './sdk.ts'
+import { DigitalOceanSdk } from './sdk.ts'
 import { DROPLET_ACTIONS, DROPLET_STATES } from './states.ts'
 
 /** The largest page DigitalOcean serves: 10,000 droplets are 50 calls, not 500. */
@@ -45,30 +45,28 @@ const ACTION_KIND = 'digitalocean-action'
  * actions, keys, tags), its own axios instance for lists, which it would read only one page of.
  */
 export class DigitalOceanDriver implements ProviderDriver {
-  readonly #client: DigitalOcean
-  readonly #http: AxiosInstance
+  readonly #sdk: DigitalOceanSdk
   readonly #apiUrl: string
   readonly #calls: CloudCalls
   readonly #log: ProviderLog
 
   constructor (connection: BackendConnection, apiUrl: string) {
-    const { client, http } = loadPrivateSdk(String(connection.credentials.token), apiUrl, connection.policy.timeoutMs)
-    this.#client = client
-    this.#http = http
+    this.#sdk = new DigitalOceanSdk(String(connection.credentials.token), apiUrl, connection.policy.timeoutMs)
     this.#apiUrl = apiUrl
     this.#calls = new CloudCalls(connection.policy, classify)
     this.#log = connection.log
   }
 
-  #call<T> (options: CallOptions, attempt: () => Promise<T>): Promise<T> {
-    return this.#calls.call(options, async () => attempt())
+  /** Every request of the library runs as this backend (its token, through the shared library's interceptor). */
+  #call<T> (options: CallOptions, attempt: (client: DigitalOcean, http: AxiosInstance) => Promise<T>): Promise<T> {
+    return this.#calls.call(options, async () => this.#sdk.run(attempt))
   }
 
   /** Every page of a list, following the absolute `links.pages.next` (the first page asks for the largest). */
   async #all<T> (path: string, key: string, params: Record<string, string> = {}): Promise<T[]> {
     const first = `${this.#apiUrl}${path}?${new URLSearchParams({ ...params, per_page: String(PER_PAGE) })}`
     return followLinks<T>('digitalocean', first, async (url) => {
-      const page = await this.#call(READ, async () => (await this.#http.get(url)).data as Record<string, unknown>)
+      const page = await this.#call(READ, async (_client, http) => (await http.get(url)).data as Record<string, unknown>)
       const got = page[key]
       if (!Array.isArray(got)) throw new ProviderError('server-error', `digitalocean: the ${key} page has no ${key} list`)
       return { items: got as T[], next: (page.links as { pages?: { next?: string } } | undefined)?.pages?.next }
@@ -76,7 +74,7 @@ export class DigitalOceanDriver implements ProviderDriver {
   }
 
   async checkCredentials (): Promise<void> {
-    await this.#call(READ, async () => this.#client.account.getUserInformation())
+    await this.#call(READ, async (client) => client.account.getUserInformation())
   }
 
   async listSizes (): Promise<ProviderSize[]> {
@@ -128,7 +126,7 @@ export class DigitalOceanDriver implements ProviderDriver {
       // Our uuid as a tag: a create whose answer was lost is found by the next sync.
       tags: [`${CLIENT_TOKEN_TAG}${spec.clientToken}`]
     }
-    const droplet = await this.#call({ idempotent: false }, async () => this.#client.droplets.createNewDroplet(request as never) as Promise<unknown> as Promise<Droplet>)
+    const droplet = await this.#call({ idempotent: false }, async (client) => client.droplets.createNewDroplet(request as never) as Promise<unknown> as Promise<Droplet>)
     return this.#present(droplet)
   }
 
@@ -138,17 +136,17 @@ export class DigitalOceanDriver implements ProviderDriver {
     if (parsed === null) throw new ProviderError('invalid-request', 'digitalocean: the key is not an OpenSSH public key')
     const fingerprint = md5FingerprintOf(parsed)
     try {
-      await this.#call(READ, async () => this.#client.ssh.getExistingKey(fingerprint))
+      await this.#call(READ, async (client) => client.ssh.getExistingKey(fingerprint))
       return fingerprint
     } catch (error) {
       if (!(error instanceof ProviderError && error.failure === 'not-found')) throw error
     }
     try {
-      await this.#call({ idempotent: false }, async () => this.#client.ssh.createNewKey({ name: `stratus ${machineName}`.slice(0, 255), public_key: parsed.line } as never))
+      await this.#call({ idempotent: false }, async (client) => client.ssh.createNewKey({ name: `stratus ${machineName}`.slice(0, 255), public_key: parsed.line } as never))
     } catch (error) {
       // Registered meanwhile by a concurrent create: the key is there, which is all we need.
       if (!(error instanceof ProviderError && error.failure === 'invalid-request')) throw error
-      await this.#call(READ, async () => this.#client.ssh.getExistingKey(fingerprint))
+      await this.#call(READ, async (client) => client.ssh.getExistingKey(fingerprint))
     }
     return fingerprint
   }
@@ -160,13 +158,12 @@ export class DigitalOceanDriver implements ProviderDriver {
    */
   async performAction (id: string, action: MachineAction): Promise<{ operation?: OperationRef }> {
     if (action === 'destroy') {
-      await this.#call(READ, async () => this.#client.droplets.deleteDroplet(dropletId(id)))
+      await this.#call(READ, async (client) => client.droplets.deleteDroplet(dropletId(id)))
       return {}
     }
-    const services = this.#client.dropletActions
     const type = DROPLET_ACTIONS[action]
     const droplet = dropletId(id)
-    const started = await this.#call(READ, async () => type === 'power_on'
+    const started = await this.#call(READ, async ({ dropletActions: services }) => type === 'power_on'
       ? services.powerOnDroplet(droplet)
       : type === 'shutdown' ? services.shutdownDroplet(droplet) : services.rebootDroplet(droplet)) as { id?: number } | undefined
     return typeof started?.id === 'number' ? { operation: operationRef(ACTION_KIND, { type, id: started.id } satisfies FollowedAction) } : {}
@@ -176,7 +173,7 @@ export class DigitalOceanDriver implements ProviderDriver {
   async followOperations (operations: readonly OperationRef[]): Promise<Map<OperationRef, OperationOutcome>> {
     return followEach(operations, async (operation) => {
       const { type, id } = operation.data as FollowedAction
-      const found = await this.#call(READ, async () => this.#client.actions.getExistingAction(id)) as { status?: string } | undefined
+      const found = await this.#call(READ, async (client) => client.actions.getExistingAction(id)) as { status?: string } | undefined
       if (found?.status === 'completed') return { done: true, error: null }
       if (found?.status === 'errored') return { done: true, error: `digitalocean: the ${type} action errored${type === 'shutdown' ? ' (the droplet did not shut down)' : ''}` }
       return { done: false }
@@ -191,8 +188,8 @@ export class DigitalOceanDriver implements ProviderDriver {
     if (!/^[a-zA-Z0-9_:-]{1,255}$/.test(tag)) {
       throw new ProviderError('invalid-request', 'digitalocean: tag names may hold only letters, digits, ":", "-" and "_" (at most 255)')
     }
-    await this.#call(READ, async () => this.#client.tags.createTag(tag))
-    await this.#call(READ, async () => this.#client.tags.tagResources(tag, [id] as never))
+    await this.#call(READ, async (client) => client.tags.createTag(tag))
+    await this.#call(READ, async (client) => client.tags.tagResources(tag, [id] as never))
   }
 
   supports (): boolean { return true }

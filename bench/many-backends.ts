@@ -1,0 +1,89 @@
+// The many-backends section of npm run bench (BENCH_ONLY=backends runs it alone): a started server
+// given N DigitalOcean backends (each its own token at the HTTPS fake, one droplet each), each added
+// and listed once. Printed for 10 and for 1,000 backends: how much the server's resident memory
+// grew, and the p99 delay of its event loop meanwhile (a library loaded per backend blocked it).
+import type { ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import { generateToken, hashToken, tokenPrefix } from '../src/domain/tokens.ts'
+import { DigitalOceanFake } from '../tests/fakes/digitalocean-fake.ts'
+import type { CloudBenchTools } from './cloud-sync.ts'
+
+const CONCURRENCY = 8
+
+/**
+ * The server's event-loop delay since the last ask, and its resident set and heap after a
+ * collection (bench/stratus-server.ts answers SIGUSR2 on stdout).
+ */
+async function loopDelay (child: ChildProcess): Promise<{ p99: number, max: number, rssMb: number, heapMb: number }> {
+  return new Promise((resolve) => {
+    let out = ''
+    const read = (chunk: Buffer): void => {
+      out += chunk
+      const match = /LOOPDELAY (\{[^\n]*\})/.exec(out)
+      if (match !== null) { child.stdout!.off('data', read); resolve(JSON.parse(match[1]!)) }
+    }
+    child.stdout!.on('data', read)
+    child.kill('SIGUSR2')
+  })
+}
+
+/** What is measured: N backends each added and listed, or (the baseline) N times two requests on one backend. */
+type Workload = { count: number, baseline: boolean }
+
+export async function measureManyBackends (tools: CloudBenchTools, runs: readonly Workload[] = [{ count: 10, baseline: false }, { count: 1000, baseline: false }, { count: 1000, baseline: true }]): Promise<void> {
+  const { fmt } = tools
+  const fake = await new DigitalOceanFake().start()
+  const db = new pg.Client({ connectionString: tools.databaseUrl })
+  await db.connect()
+  const results: Array<{ count: number, baseline: boolean, growthMb: number, heapMb: number, p99: number, max: number, ms: number }> = []
+  for (const { count, baseline } of runs) {
+    const user = { id: `many${count}${randomBytes(3).toString('hex')}`, token: generateToken() }
+    await db.query('INSERT INTO users (id, name, is_admin) VALUES ($1, $1, false)', [user.id])
+    await db.query('INSERT INTO api_tokens (id, user_id, name, token_hash, prefix) VALUES ($1, $2, $2, $3, $4)', [`${user.id}t`, user.id, hashToken(user.token), tokenPrefix(user.token)])
+    const server = await tools.start('bench/stratus-server.ts', { DIGITALOCEAN_API_URL: fake.url, LIST_FRESH_MS: '0', LISTING_BUDGET_PERCENT: '0', NODE_OPTIONS: '--expose-gc' })
+    const call = async (method: string, path: string, body?: unknown): Promise<any> => {
+      const answer = await fetch(`${server.url}${path}`, {
+        method, headers: { authorization: `Bearer ${user.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) })
+      })
+      const text = await answer.text()
+      if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${text}`)
+      return JSON.parse(text)
+    }
+    const addAndList = async (): Promise<string> => {
+      const token = `dop_v1_${randomBytes(32).toString('hex')}`
+      fake.addDroplet(token)
+      const backend = await call('POST', '/backends', { title: 'many', provider: 'digitalocean', token })
+      const machines = await call('GET', `/backends/${backend.id}/machines`)
+      if (machines.length !== 1) throw new Error(`listed ${machines.length} machines, not 1`)
+      return backend.id as string
+    }
+    // One backend first: what every server loads once (the library, the first driver) is not growth.
+    const first = await addAndList()
+    // The baseline: as many requests, of the same kinds, on that one backend (a rename and a list).
+    const sameBackend = async (): Promise<void> => {
+      await call('PUT', `/backends/${first}`, { new_name: `many ${randomBytes(4).toString('hex')}` })
+      await call('GET', `/backends/${first}/machines`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const before = await loopDelay(server.process)
+    const started = performance.now()
+    let next = 0
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => { while (next++ < count) baseline ? await sameBackend() : await addAndList() }))
+    const ms = performance.now() - started
+    // A moment idle, as a server between bursts: V8 returns heap it grew for the burst but no longer needs.
+    await new Promise((resolve) => setTimeout(resolve, 3000))
+    const delay = await loopDelay(server.process)
+    results.push({ count, baseline, growthMb: delay.rssMb - before.rssMb, heapMb: delay.heapMb - before.heapMb, p99: delay.p99, max: delay.max, ms })
+    await tools.stop(server.process)
+  }
+  await db.end()
+  await fake.close()
+  console.log('\nDigitalOcean backends each added and listed once (one droplet each, HTTPS fake), on one started server:')
+  for (const result of results) {
+    console.log(`  ${result.baseline ? `baseline: one backend renamed and listed ${fmt(result.count)} times`.padEnd(16) : `${fmt(result.count)} backends`.padEnd(16)} RSS growth ${fmt(result.growthMb, 1).padStart(7)} MB (${fmt(result.growthMb * 1024 / result.count, 1)} KB a backend; heap ${fmt(result.heapMb, 1)} MB), ` +
+      `event-loop delay p99 ${fmt(result.p99, 1)} ms (max ${fmt(result.max, 1)} ms), ${fmt(result.ms)} ms in all`)
+  }
+  const largest = results.filter((result) => !result.baseline).at(-1)!
+  console.log(`${`RSS growth for ${fmt(largest.count)} backends (MB)`.padEnd(42)} ${fmt(largest.growthMb, 1).padStart(6)}  (target <= 100) ${largest.growthMb <= 100 ? 'met' : 'MISSED'}`)
+}
