@@ -11,7 +11,7 @@ import { encodeOperationRef } from '../providers/kit/operation-ref.ts'
 import type { ProviderRegistry } from '../providers/provider-registry.ts'
 import { archivedMachine, invalidFields, Problem } from '../problems.ts'
 import { BACKENDS_API, type Vocabulary } from '../domain/vocabulary.ts'
-import { applyTransition } from './transitions.ts'
+import { applyTransition, undoClaim } from './transitions.ts'
 import type { SizeCatalog } from './size-catalog.ts'
 import type { BackendWatcher } from './backend-watcher.ts'
 import type { Principal } from './token-verifier.ts'
@@ -173,9 +173,8 @@ export class MachineService {
       ({ operation } = await driver.performAction(machine.providerId, action))
     } catch (error) {
       if (error instanceof ProviderError && error.certainlyNotDone) {
-        await applyTransition(this.db, {
-          machineId: machine.id, from: [claimed.machine.state], to: claimed.from, cause: 'action_failed', detail: `${action}: ${error.message}`
-        })
+        // Nothing happened to the machine: it is left as it was, with the reason as last_error.
+        await undoClaim(this.db, claimed, `${action}: ${error.message}`)
       } else {
         // Nobody knows whether the provider did it: the watch asks until it knows.
         await this.watcher.watch(machine.backendId, 'api_action')

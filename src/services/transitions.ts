@@ -15,9 +15,17 @@ export interface TransitionRequest {
  * locked first, so of two concurrent requests exactly one finds the state it expects and wins;
  * the other gets null and writes nothing.
  */
-export async function applyTransition (db: PrismaClient, request: TransitionRequest): Promise<{ machine: Machine, from: MachineState } | null> {
+export interface AppliedTransition {
+  machine: Machine
+  from: MachineState
+  /** What the change replaced, so that a claim the cloud then refused can be undone (undoClaim). */
+  undo: { transitionId: bigint, lastTransition: Date, lastError: string | null }
+}
+
+export async function applyTransition (db: PrismaClient, request: TransitionRequest): Promise<AppliedTransition | null> {
   return db.$transaction(async (tx) => {
-    const [current] = await tx.$queryRaw<Array<{ state: MachineState }>>`SELECT state::text AS state FROM machines WHERE id = ${request.machineId} FOR UPDATE`
+    const [current] = await tx.$queryRaw<Array<{ state: MachineState, lastTransition: Date, lastError: string | null }>>`
+      SELECT state::text AS state, last_transition AS "lastTransition", last_error AS "lastError" FROM machines WHERE id = ${request.machineId} FOR UPDATE`
     if (current === undefined || !request.from.includes(current.state)) return null
     const at = new Date()
     const machine = await tx.machine.update({
@@ -30,11 +38,29 @@ export async function applyTransition (db: PrismaClient, request: TransitionRequ
         ...(request.to === 'terminated' ? { destroyedAt: at } : {})
       }
     })
-    await tx.transition.create({
+    const row = await tx.transition.create({
       data: { machineId: request.machineId, fromState: current.state, toState: request.to, at, cause: request.cause, detail: request.detail ?? null }
     })
-    return { machine, from: current.state }
+    return { machine, from: current.state, undo: { transitionId: row.id, lastTransition: current.lastTransition, lastError: current.lastError } }
   })
+}
+
+/**
+ * An action's claim that the cloud refused (it certainly did nothing): the machine is put back
+ * exactly as it was, its claim's history row removed, so that history and the machine API's
+ * lastTransition show only real changes. Only the refusal's reason stays, as last_error (and the
+ * request in the audit log). Nothing is undone if the machine moved on meanwhile.
+ */
+export async function undoClaim (db: PrismaClient, claimed: AppliedTransition, reason: string): Promise<boolean> {
+  const [undone] = await db.$transaction([
+    db.machine.updateMany({
+      where: { id: claimed.machine.id, state: claimed.machine.state, lastTransition: claimed.machine.lastTransition },
+      data: { state: claimed.from, lastTransition: claimed.undo.lastTransition, lastError: reason }
+    }),
+    db.$executeRaw`DELETE FROM transitions t WHERE t.id = ${claimed.undo.transitionId}
+      AND EXISTS (SELECT 1 FROM machines m WHERE m.id = t.machine_id AND m.state = ${claimed.from}::machine_state AND m.last_transition = ${claimed.undo.lastTransition})`
+  ])
+  return undone.count === 1
 }
 
 export interface BatchedTransition {

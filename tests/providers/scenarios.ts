@@ -164,7 +164,9 @@ async function scenarios (t: Test, harness: ProviderHarness, format: Format, app
       t.equal(refused.status, 422, refused.raw)
       const record = await app.db.machine.findFirstOrThrow({ where: { backendId: backend, providerId: id }, include: { transitions: { orderBy: { id: 'asc' } } } })
       t.equal(record.state, 'running')
-      t.same(record.transitions.map((row) => [row.toState, row.cause]), [['running', 'provider_sync'], ['stopping', 'api_action'], ['running', 'action_failed']], 'the claim is rolled back, recorded as failed')
+      t.same(record.transitions.map((row) => [row.toState, row.cause]), [['running', 'provider_sync']], 'nothing happened to the machine: no claim, no rollback in its history')
+      t.equal(record.lastTransition.getTime(), record.transitions[0]!.at.getTime(), 'its lastTransition has not moved')
+      t.match(record.lastError, /^shutdown: /, 'the refusal is its last_error')
     })
 
     const failNextOperation = faults.failNextOperation

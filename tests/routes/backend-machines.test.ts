@@ -160,17 +160,23 @@ t.test('provider failures: clear 502/503/504, database consistent', async (t) =>
   t.equal(refused.headers['retry-after'], '5')
   t.equal(await app.db.machine.count(), 0, 'no half-written machine')
 
-  // A refusal (certainly not done) is rolled back at once, with the attempt in the history.
+  // A refusal (certainly not done) leaves the machine as it was: no claim or rollback in its
+  // history, lastTransition unmoved; the refusal is its last_error (and in the audit log).
   const backend = await addSandboxBackend(app, { faults: { shutdown: 'credentials-rejected', reboot: 'timeout' } })
   const machine = await createMachine(app, backend, key)
-  await waitForState(app, machine.id, 'active')
+  const active = await waitForState(app, machine.id, 'active')
+  const historyBefore = await app.db.transition.findMany({ where: { machineId: machine.id }, orderBy: { id: 'asc' } })
   const rejected = await app.inject({ method: 'POST', url: `/api/machine/${machine.id}/control`, payload: { action: 'stop' } })
   t.equal(rejected.statusCode, 502)
   t.equal(json(rejected.body).type, '/problems/provider-credentials-rejected')
   t.notMatch(rejected.body, /sandbox-secret-key/)
-  t.equal(json((await app.inject({ method: 'GET', url: `/api/machine/${machine.id}` })).body).state, 'active')
-  const history = await app.db.transition.findMany({ where: { machineId: machine.id }, orderBy: { id: 'asc' } })
-  t.match(history.slice(-2), [{ fromState: 'running', toState: 'stopping', cause: 'api_action' }, { fromState: 'stopping', toState: 'running', cause: 'action_failed' }])
+  const after = json((await app.inject({ method: 'GET', url: `/api/machine/${machine.id}` })).body)
+  t.equal(after.state, 'active')
+  t.equal(after.lastTransition, active.lastTransition, 'the machine API\'s lastTransition has not moved')
+  t.same(await app.db.transition.findMany({ where: { machineId: machine.id }, orderBy: { id: 'asc' } }), historyBefore, 'no transition rows')
+  t.match((await app.db.machine.findUniqueOrThrow({ where: { id: machine.id } })).lastError, /^shutdown: sandbox: the API key was rejected/)
+  // (The audit entry is written just after the answer.)
+  t.match(await eventually(async () => await app.db.auditEntry.findFirst({ where: { path: `/api/machine/${machine.id}/control` }, orderBy: { at: 'desc' } }) ?? undefined), { status: 502, outcome: 'failed' }, 'the refusal is in the audit log')
 
   // A timeout leaves the outcome unknown: the watcher asks the provider and records the truth.
   const timedOut = await app.inject({ method: 'POST', url: `/backends/${backend}/machines/${machine.providerId}`, payload: { action: 'reboot' } })
