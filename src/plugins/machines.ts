@@ -11,7 +11,8 @@ declare module 'fastify' {
   }
 }
 
-// How long a cloud may keep reporting the old state after accepting an action (EC2 does).
+// How long a cloud may keep reporting the old state after accepting an action (EC2 does), where
+// its provider's definition does not say (ProviderDefinition.staleGraceMs).
 const STALE_GRACE_MS = 10_000
 
 export interface MachinesOptions {

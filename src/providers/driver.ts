@@ -55,14 +55,8 @@ export interface CreateMachineSpec {
   script: string | null
   adminPassword: string
   monitoring: boolean
-  docker?: DockerOptions
-}
-
-export interface DockerOptions {
-  env?: Record<string, string>
-  command?: string
-  exposedPorts?: Record<string, Record<string, never>>
-  portBindings?: Record<string, Array<{ HostPort: string }>>
+  /** The create body's fields this provider's definition names (machineFields), as sent, validated by their schema. */
+  providerFields: Record<string, unknown>
 }
 
 /**
@@ -74,6 +68,9 @@ import type { OperationRef } from './kit/operation-ref.ts'
 
 /** Where an operation stands: still running, or ended (error: the cloud's reason it failed). */
 export type OperationOutcome = { done: false } | { done: true, error: string | null }
+
+/** What one look at pending operations found, and what it cost. */
+export interface OperationLooks { outcomes: Map<OperationRef, OperationOutcome>, calls: number }
 
 export interface ProviderDriver {
   /** One cheap real call that fails with 'credentials-rejected' when the cloud refuses the credentials. */
@@ -90,10 +87,11 @@ export interface ProviderDriver {
    */
   performAction(id: string, action: MachineAction): Promise<{ operation?: OperationRef }>
   /**
-   * One look at each operation; one the cloud no longer knows counts as ended without error. One
-   * that could not be read this time (a failed call) is left out of the answer.
+   * One look at each operation, in as few calls as the cloud allows; one the cloud no longer knows
+   * counts as ended without error. One that could not be read this time (a failed call) is left
+   * out of the answer. `calls`: how many requests the looks cost (the request budget counts them).
    */
-  followOperations?(operations: readonly OperationRef[]): Promise<Map<OperationRef, OperationOutcome>>
+  followOperations?(operations: readonly OperationRef[]): Promise<OperationLooks>
   /** Puts the tag on the machine at the cloud (idempotent: a tag it has already is no error). */
   addTag(id: string, tag: string): Promise<void>
   /** Whether the cloud can do this action on this kind of machine at all (the "never" case). */
@@ -140,10 +138,23 @@ export interface ProviderDefinition {
    */
   credentials: TProperties
   settings: TProperties
-  /** Fields of the machine-create body that only this provider reads (docker_* for docker). */
+  /**
+   * Fields of the machine-create body that only this provider reads (docker_* for docker): they
+   * join the create body's schema, are refused (422) on other providers' backends, and reach the
+   * driver as CreateMachineSpec.providerFields.
+   */
   machineFields?: TProperties
+  /** Rules on those fields the schema cannot state (a field required on this provider's backends); problems answer 422. */
+  validateMachine?(fields: Record<string, unknown>): Array<{ field: string, detail: string }>
+  /** Whether a create needs an SSH key (the caller's default when none is given); default true. A container has none. */
+  needsKey?: boolean
   /** The cloud's published request budget, by which listings of a backend are spaced (none: not paced). */
   listingBudget?: ListingBudget
+  /**
+   * How long after an action this cloud may still list the state it started from (EC2 does, for
+   * seconds): within it, that old state is "not yet", not the action's undoing. Default 10 s.
+   */
+  staleGraceMs?: number
   /** Rules the schema cannot state (they answer 422); returns problems as sentences. */
   validate?(credentials: Record<string, unknown>, settings: Record<string, unknown>): string[]
   connect(backend: BackendConnection): ProviderDriver

@@ -91,7 +91,7 @@ const backends: FastifyPluginAsyncTypebox = async (app) => {
       data: {
         id,
         title,
-        provider: provider as never,
+        provider,
         enabled: enabled ?? true,
         credentials: app.secrets.sealJson(credentials),
         settings: settings as object,

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import type { Backend, Machine, PrismaClient, TransitionCause } from '../generated/prisma/client.ts'
-import { isTransitional, SETTLES_INTO } from '../domain/machine-states.ts'
+import { isTransitional } from '../domain/machine-states.ts'
 import type { OperationOutcome, ProviderDriver, ProviderMachine } from '../providers/driver.ts'
-import { applyDetails, countMissing, detailsDiffer, type DetailChange } from './reconcile.ts'
-import { applyTransitions, type BatchedTransition } from './transitions.ts'
+import { applyDetails, countMissing } from './reconcile.ts'
+import { applyTransitions } from './transitions.ts'
+import { planPass } from './sync-plan.ts'
 import { decodeOperationRef } from '../providers/kit/operation-ref.ts'
 
 export interface SyncOptions {
@@ -42,58 +43,23 @@ export async function syncBackend (db: PrismaClient, driver: ProviderDriver, bac
   const records = await db.machine.findMany({ where: { backendId: backend.id, state: { not: 'terminated' } }, orderBy: { id: 'asc' } })
   // Operations before the cloud's listing: one that had ended by then shows its end in it.
   const { operations, looked } = await followOperations(driver, records)
-  const listed = await driver.listMachines()
+  const listing = await driver.listMachines()
   const intents = await db.machineIntent.findMany({ where: { backendId: backend.id } })
-  const observed = new Map(listed.map((machine) => [machine.id, machine]))
-  const now = Date.now()
-  const kept: Machine[] = []
-  // State changes are written together, in one statement; so are changes of details alone.
-  const changes: Array<BatchedTransition & { record: Machine }> = []
-  const details: DetailChange[] = []
-  const missing: Machine[] = []
-  for (const record of records) {
-    const seen = observed.get(record.providerId) ?? null
-    if (seen === null && !goneForGood(record)) {
-      missing.push(record)
-      kept.push(record)
-      continue
-    }
-    const to = seen?.state ?? 'terminated'
-    const operation = operations.get(record.id)
-    const failed = operation?.done === true ? operation.error : null
-    // While the action's operation runs, what the cloud shows is not its end, however long it
-    // takes (a restart shows running throughout); without one, an old state is "not yet" only for
-    // the stale grace.
-    if (operation?.done === false && isTransitional(record.state)) kept.push(record)
-    else if (failed === null && isStale(record, seen, now, options.staleGraceMs)) kept.push(record)
-    else if (to === record.state) {
-      if (seen !== null && detailsDiffer(record, seen)) {
-        const patch = detailsOf(seen)
-        details.push({ machineId: record.id, state: record.state, ...patch })
-        kept.push({ ...record, ...patch, extra: seen.extra as Machine['extra'], missingPasses: 0 })
-      } else kept.push(record)
-    } else {
-      changes.push({
-        record,
-        machineId: record.id,
-        from: record.state,
-        to,
-        ...(failed === null ? {} : { cause: 'action_failed' as const, detail: failed }),
-        ...(seen === null ? { detail: failed ?? 'the provider no longer knows the machine' } : { details: detailsOf(seen) })
-      })
-    }
-  }
+  // Every decision of the pass, in one pure function (src/services/sync-plan.ts); below, only writes.
+  const plan = planPass({
+    records, listing, operations, intents, now: Date.now(), cause: options.cause, staleGraceMs: options.staleGraceMs, intentGraceMs: options.intentGraceMs
+  })
   const at = new Date()
-  await endOperations(db, records, operations)
-  await countMissing(db, missing)
-  await applyDetails(db, details, at)
-  const moved = await applyTransitions(db, changes, options.cause, at)
+  await endOperations(db, plan.operationsEnded)
+  await countMissing(db, plan.missing)
+  await applyDetails(db, plan.details, at)
+  const moved = await applyTransitions(db, plan.transitions, options.cause, at)
   // A change that lost to a concurrent one (an action meanwhile) is read back as it now stands.
-  const lost = changes.filter((change) => !moved.has(change.machineId)).map((change) => change.machineId)
+  const lost = plan.transitions.filter((change) => !moved.has(change.machineId)).map((change) => change.machineId)
   const reread = lost.length === 0 ? [] : await db.machine.findMany({ where: { id: { in: lost } } })
   const machines = [
-    ...kept,
-    ...changes.filter((change) => moved.has(change.machineId)).map((change): Machine => ({
+    ...plan.kept,
+    ...plan.transitions.filter((change) => moved.has(change.machineId)).map((change): Machine => ({
       ...change.record,
       ...(change.details ?? { publicIps: [], privateIps: [] }),
       extra: (change.details?.extra ?? change.record.extra) as Machine['extra'],
@@ -107,24 +73,16 @@ export async function syncBackend (db: PrismaClient, driver: ProviderDriver, bac
     ...reread
   ].filter((machine) => machine.state !== 'terminated')
   // A machine whose operation still runs was kept in its transitional state: counted here too.
-  let unsettled = machines.filter((machine) => isTransitional(machine.state)).length
-  const byToken = new Map(listed.filter((machine) => machine.clientToken != null).map((machine) => [machine.clientToken!, machine]))
-  for (const intent of intents) {
-    if (intent.state === 'creating' && now - intent.createdAt.getTime() < options.intentGraceMs) { unsettled++; continue }
-    const found = byToken.get(intent.uuid) ?? null
-    // A failed intent is kept for the case its machine turns up late; until then nothing to do.
-    if (found === null && intent.state !== 'creating') continue
-    const adopted = await settleIntent(db, intent, found)
+  let unsettled = machines.filter((machine) => isTransitional(machine.state)).length + plan.intentsInFlight
+  for (const { uuid } of plan.fail) await failIntent(db, uuid)
+  for (const { uuid, found } of plan.settle) {
+    const adopted = await settleIntent(db, intents.find((intent) => intent.uuid === uuid)!, found)
     if (adopted !== null && adopted.state !== 'terminated') {
       machines.push(adopted)
       if (isTransitional(adopted.state)) unsettled++
     }
   }
-  const recorded = new Set(records.map((record) => record.providerId))
-  const intended = new Set(intents.map((intent) => intent.uuid))
-  const foreign = listed.filter((machine) => !recorded.has(machine.id) && machine.state !== 'terminated' &&
-    (machine.clientToken == null || !intended.has(machine.clientToken)))
-  for (const adopted of await adoptForeign(db, backend, foreign, options.machineKind)) {
+  for (const adopted of await adoptForeign(db, backend, plan.adopt, options.machineKind)) {
     machines.push(adopted)
     if (isTransitional(adopted.state)) unsettled++
   }
@@ -132,7 +90,7 @@ export async function syncBackend (db: PrismaClient, driver: ProviderDriver, bac
   // A complete listing, recorded: list requests within LIST_FRESH_MS answer from the records, and
   // the next listing is spaced by what this pass cost. Raw SQL, so that updated_at (the driver's
   // version) stays.
-  await db.$executeRaw`UPDATE backends SET listed_at = ${at}, listed_count = ${listed.length}, listed_operations = ${looked} WHERE id = ${backend.id}`
+  await db.$executeRaw`UPDATE backends SET listed_at = ${at}, listed_count = ${listing.length}, listed_operations = ${looked} WHERE id = ${backend.id}`
   return { machines, unsettled }
 }
 
@@ -143,8 +101,8 @@ export async function syncBackend (db: PrismaClient, driver: ProviderDriver, bac
 export const OPERATIONS_PER_PASS = 20
 
 /**
- * One look at pending operations of the backend's machines, by machine, and how many were looked
- * at (calls the budget counts). One the driver could not read is left out: its machine is judged
+ * One look at pending operations of the backend's machines, by machine, and how many calls the
+ * looks cost (the budget counts them). One the driver could not read is left out: its machine is judged
  * by the listing alone, as if it had none.
  */
 async function followOperations (driver: ProviderDriver, records: readonly Machine[]): Promise<{ operations: Map<number, OperationOutcome>, looked: number }> {
@@ -152,14 +110,14 @@ async function followOperations (driver: ProviderDriver, records: readonly Machi
   if (pending.length === 0 || driver.followOperations === undefined) return { operations: new Map(), looked: 0 }
   const looked = (pending.length <= OPERATIONS_PER_PASS ? pending : sample(pending, OPERATIONS_PER_PASS))
     .map((record) => ({ record, ref: decodeOperationRef(record.operation!) }))
-  const outcomes = await driver.followOperations(looked.map(({ ref }) => ref))
+  const { outcomes, calls } = await driver.followOperations(looked.map(({ ref }) => ref))
   const byMachine = new Map<number, OperationOutcome>(pending.map((record) => [record.id, { done: false }]))
   for (const { record, ref } of looked) {
     const outcome = outcomes.get(ref)
     if (outcome === undefined) byMachine.delete(record.id)
     else byMachine.set(record.id, outcome)
   }
-  return { operations: byMachine, looked: looked.length }
+  return { operations: byMachine, looked: calls }
 }
 
 /** `count` items drawn at random (a partial Fisher-Yates shuffle), so no operation waits forever. */
@@ -172,26 +130,12 @@ function sample<T> (items: readonly T[], count: number): T[] {
   return pool.slice(0, count)
 }
 
-/**
- * Ended operations are forgotten, and so is one whose machine settled without it (judged by the
- * listing while it could not be read): each only if it is still the machine's (no newer action's).
- */
-async function endOperations (db: PrismaClient, records: readonly Machine[], operations: ReadonlyMap<number, OperationOutcome>): Promise<void> {
-  const ended = records
-    .filter((record) => record.operation !== null && (operations.get(record.id)?.done === true || !isTransitional(record.state)))
-    .map((record) => ({ id: record.id, operation: record.operation }))
+/** Forgets ended operations, each only if it is still the machine's (no newer action's). */
+async function endOperations (db: PrismaClient, ended: ReadonlyArray<{ id: number, operation: string }>): Promise<void> {
   if (ended.length === 0) return
   await db.$executeRaw`UPDATE machines m SET operation = NULL
     FROM jsonb_to_recordset(${JSON.stringify(ended)}::jsonb) AS e(id int, operation text) WHERE m.id = e.id AND m.operation = e.operation`
 }
-
-/**
- * Missing from one complete listing is not gone: clouds drop a machine from a list for a moment
- * (eventual consistency, a blip). Gone is missing twice in a row, or missing while being destroyed.
- */
-const goneForGood = (record: Machine): boolean => record.state === 'destroying' || record.missingPasses + 1 >= MISSES_UNTIL_GONE
-
-export const MISSES_UNTIL_GONE = 2
 
 /**
  * Machines someone made outside Stratus (the cloud's console, another tool) become records of the
@@ -240,24 +184,18 @@ async function adoptForeign (db: PrismaClient, backend: Backend, found: readonly
     FROM adopted ORDER BY id`
 }
 
-/** What a listing says of a machine besides its state, as a record stores it. */
-const detailsOf = (seen: ProviderMachine) => ({ publicIps: seen.publicIps, privateIps: seen.privateIps, publicUrl: seen.publicUrl, extra: seen.extra })
-
-function isStale (record: Machine, seen: ProviderMachine | null, now: number, graceMs: number): boolean {
-  if (seen === null || !isTransitional(record.state) || now - record.lastTransition.getTime() >= graceMs) return false
-  const goal = SETTLES_INTO[record.state]
-  return goal !== undefined && seen.state !== goal && seen.state !== 'terminated' && !isTransitional(seen.state)
-}
-
 type Intent = NonNullable<Awaited<ReturnType<PrismaClient['machineIntent']['findUnique']>>>
 
-/** A create cut off by a crash: the cloud's machine becomes a record, or the intent is marked failed. */
-async function settleIntent (db: PrismaClient, intent: Intent, found: ProviderMachine | null): Promise<Machine | null> {
-  if (found === null) {
-    // Kept, marked: if the create was only slow, the server that made it still records it.
-    await db.machineIntent.updateMany({ where: { uuid: intent.uuid, state: 'creating' }, data: { state: 'failed' } })
-    return null
-  }
+/**
+ * A create the cloud never made (cut off by a crash, or given up after a timeout and still not
+ * listed): marked failed, and kept, in case its machine turns up late (it is adopted then).
+ */
+async function failIntent (db: PrismaClient, uuid: string): Promise<void> {
+  await db.machineIntent.updateMany({ where: { uuid, state: { in: ['creating', 'abandoned'] } }, data: { state: 'failed' } })
+}
+
+/** A create whose creator has ended without recording it: the cloud's machine becomes a record. */
+async function settleIntent (db: PrismaClient, intent: Intent, found: ProviderMachine): Promise<Machine | null> {
   return db.$transaction(async (tx) => {
     // The server that made the call may finish meanwhile: whoever removes the intent writes the row.
     const claimed = await tx.machineIntent.deleteMany({ where: { uuid: intent.uuid } })

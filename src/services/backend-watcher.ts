@@ -90,7 +90,7 @@ export class BackendWatcher {
       },
       select: { id: true }
     })
-    const intents = await this.db.machineIntent.findMany({ where: { state: 'creating', ...where }, select: { backendId: true }, distinct: ['backendId'] })
+    const intents = await this.db.machineIntent.findMany({ where: { state: { in: ['creating', 'abandoned'] }, ...where }, select: { backendId: true }, distinct: ['backendId'] })
     const ids = new Set([...backends.map((backend) => backend.id), ...intents.map((intent) => intent.backendId)])
     for (const id of ids) await this.watch(id, 'restart_recovery')
     return ids.size
@@ -118,8 +118,9 @@ export class BackendWatcher {
   }
 
   #pass (backend: Backend, cause: TransitionCause): Promise<SyncResult> {
+    const definition = this.providers.definitionFor(backend)
     return syncBackend(this.db, this.providers.driverFor(backend), backend, {
-      cause, staleGraceMs: this.options.staleGraceMs, intentGraceMs: this.options.intentGraceMs, machineKind: this.providers.definitionFor(backend).machineKind
+      cause, staleGraceMs: definition.staleGraceMs ?? this.options.staleGraceMs, intentGraceMs: this.options.intentGraceMs, machineKind: definition.machineKind
     })
   }
 

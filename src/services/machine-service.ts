@@ -21,13 +21,8 @@ import type { Sql } from '../db/sql.ts'
 
 export type MachineWithBackend = Machine & { backend: Backend }
 
-/** The create body, with the docker fields as a container provider's driver takes them. */
-export interface CreateMachineInput extends MachineCreateBody {
-  docker_env?: Record<string, string>
-  docker_command?: string
-  docker_exposed_ports?: Record<string, Record<string, never>>
-  docker_port_bindings?: Record<string, Array<{ HostPort: string }>>
-}
+/** The create body, with the fields providers add (machineFields), validated by their schemas. */
+export type CreateMachineInput = MachineCreateBody & Record<string, unknown>
 
 /** A disabled backend's machines neither change nor get polled (mist.io's backend toggle). */
 const disabled = (backend: Backend): Problem =>
@@ -58,15 +53,14 @@ export class MachineService {
     if (foreign.length > 0) {
       throw invalidFields(`${foreign.join(', ')} do not apply to ${backend.provider} backends`, foreign.map((field) => ({ field, detail: `does not apply to ${backend.provider} backends` })))
     }
-    const isDocker = backend.provider === 'docker'
-    if (isDocker && input.docker_command === undefined) {
-      throw invalidFields('docker_command is required for docker backends', [{ field: 'docker_command', detail: 'required for docker backends' }])
-    }
+    const providerFields = Object.fromEntries(Object.keys(own).filter((field) => input[field] !== undefined).map((field) => [field, input[field]]))
+    const problems = definition.validateMachine?.(providerFields) ?? []
+    if (problems.length > 0) throw invalidFields(problems.map((problem) => `${problem.field}: ${problem.detail}`).join('; '), problems)
     const key = input.key === undefined
       ? await this.db.key.findFirst({ where: { ownerId: owner.id, isDefault: true } })
       : await this.db.key.findFirst({ where: { id: input.key, ...ownedBy(owner) } })
     if (input.key !== undefined && key === null) throw new Problem('unknown-reference', `key ${input.key} does not exist`)
-    if (key === null && !isDocker) {
+    if (key === null && definition.needsKey !== false) {
       throw invalidFields('no key was given and you have no default key (POST /keys/{key_id} makes one the default)', [{ field: 'key', detail: 'needed: no default key' }])
     }
     const size = await this.sizes.find(backend, input.size)
@@ -83,9 +77,7 @@ export class MachineService {
       script: input.script ?? null,
       adminPassword,
       monitoring: input.monitoring ?? false,
-      ...(isDocker
-        ? { docker: { env: input.docker_env, command: input.docker_command, exposedPorts: input.docker_exposed_ports, portBindings: input.docker_port_bindings } }
-        : {})
+      providerFields
     }
     const kind = input.kind ?? definition.machineKind
     const sealedPassword = this.secrets.seal(adminPassword)
@@ -103,9 +95,13 @@ export class MachineService {
       created = await driver.createMachine(spec)
     } catch (error) {
       // Refused for sure: nothing to reconcile. Otherwise (a timeout, a 5xx) the cloud may have
-      // it: the intent stays for the watch to adopt or fail once the create can no longer answer.
+      // it, and this request gives up on it: the next pass adopts it when it is listed (or marks
+      // the create failed once it has not been, within CREATE_RECOVERY_MS).
       if (error instanceof ProviderError && error.certainlyNotDone) await this.db.machineIntent.delete({ where: { uuid } })
-      else await this.watcher.watch(backend.id, 'api_action')
+      else {
+        await this.db.machineIntent.updateMany({ where: { uuid, state: 'creating' }, data: { state: 'abandoned' } })
+        await this.watcher.watch(backend.id, 'api_action')
+      }
       throw error
     }
 

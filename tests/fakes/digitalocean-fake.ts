@@ -92,6 +92,15 @@ export class DigitalOceanFake extends CloudFake {
     return droplet
   }
 
+  /** Actions the account ran elsewhere (completed), newer than any so far: they push older ones off the first page of GET /v2/actions. */
+  addOtherActions (token: string, count: number): void {
+    const account = this.account(token)
+    for (let i = 0; i < count; i++) {
+      const id = this.#nextId++
+      account.actions.set(id, { id, type: 'snapshot', resource_id: 0, started_at: new Date().toISOString(), endsAt: Date.now(), errored: false })
+    }
+  }
+
   droplets (token: string): FakeDroplet[] { return [...this.account(token).droplets.values()].map((droplet) => this.#settle(droplet)) }
 
   #settle (droplet: FakeDroplet): FakeDroplet {
@@ -200,6 +209,10 @@ export class DigitalOceanFake extends CloudFake {
         droplet.settlesAt = action.endsAt
       }
       return send(201, { action: presentAction(action) })
+    }
+    if (request.method === 'GET' && path === '/actions') {
+      // The account's actions, newest first, as DigitalOcean lists them.
+      return this.#page(request, send, 'actions', [...account.actions.values()].sort((a, b) => b.id - a.id).map(presentAction))
     }
     if (request.method === 'GET' && parts[0] === 'actions' && parts.length === 2) {
       const action = account.actions.get(Number(parts[1]))

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import { SandboxDriver } from '../../src/providers/sandbox/sandbox-driver.ts'
 import { readSandboxSettings } from '../../src/providers/sandbox/settings.ts'
 import { SANDBOX_CREDENTIALS, SANDBOX_SETTINGS } from '../../src/providers/sandbox/fields.ts'
-import { DockerMachineFields } from '../../src/schemas/docker-fields.ts'
+import { DockerMachineFields, validateDockerMachine } from '../../src/providers/docker/machine-fields.ts'
 import { buildTestApp, json } from '../helper.ts'
 
 /**
@@ -20,6 +20,8 @@ const dockerOnSandbox = fp(async (app) => {
     credentials: SANDBOX_CREDENTIALS,
     settings: SANDBOX_SETTINGS,
     machineFields: DockerMachineFields,
+    validateMachine: validateDockerMachine,
+    needsKey: false,
     connect: (backend) => new SandboxDriver(app.db, backend.id, readSandboxSettings(backend.settings))
   })
 })

@@ -49,3 +49,23 @@ t.test('one pass moves many machines in one statement, each with its history row
   t.same(gone.machines, [], 'missing from two listings in a row is gone')
   t.equal(await app.db.machine.count({ where: { id: { in: ids }, state: 'terminated', destroyedAt: { not: null } } }), 5)
 })
+
+t.test('a watch queued by one machine\'s action does not lend its cause to another machine that moved at the cloud', async (t) => {
+  const app = await buildTestApp(t, { pollIntervalMs: 60_000, role: 'api' })
+  const backendId = await addSandboxBackend(app, { boot_delay_ms: 0, stop_delay_ms: 0 })
+  const key = await addKey(app)
+  const acted = await createMachine(app, backendId, key, { name: 'acted' })
+  const other = await createMachine(app, backendId, key, { name: 'other' })
+  const backend = await app.db.backend.findUniqueOrThrow({ where: { id: backendId } })
+  const driver = app.providers.driverFor(backend)
+  await syncBackend(app.db, driver, backend, OPTIONS)
+  await app.db.machine.update({ where: { id: other.id }, data: { lastError: 'reboot: refused earlier' } })
+  t.equal((await app.inject({ method: 'POST', url: `/api/machine/${acted.id}/control`, payload: { action: 'stop' } })).statusCode, 204)
+  // Meanwhile someone stops the other machine at the cloud's console.
+  await app.db.sandboxInstance.update({ where: { id: other.providerId }, data: { state: 'stopped', target: 'stopped' } })
+  await syncBackend(app.db, driver, backend, { ...OPTIONS, cause: 'api_action' })
+  const last = async (id: number) => app.db.transition.findFirstOrThrow({ where: { machineId: id }, orderBy: { id: 'desc' } })
+  t.match(await last(acted.id), { toState: 'stopped', cause: 'api_action' }, 'the action\'s machine settles under the watch\'s cause')
+  t.match(await last(other.id), { fromState: 'running', toState: 'stopped', cause: 'provider_sync' }, 'the other moved by itself: provider_sync')
+  t.equal((await app.db.machine.findUniqueOrThrow({ where: { id: other.id } })).lastError, 'reboot: refused earlier', 'and keeps its last_error')
+})

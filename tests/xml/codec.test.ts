@@ -4,7 +4,7 @@ import { toXml } from '../../src/xml/encode.ts'
 import { createXmlReader, XmlBodyError } from '../../src/xml/decode.ts'
 import { MistMachine } from '../../src/schemas/mist-machine.ts'
 import { machineCreateBody } from '../../src/schemas/provider-bodies.ts'
-import { DockerMachineFields } from '../../src/schemas/docker-fields.ts'
+import { DockerMachineFields } from '../../src/providers/docker/machine-fields.ts'
 import { GateMachineList } from '../../src/schemas/gate-machine.ts'
 
 const read = createXmlReader({ maxDepth: 16 })

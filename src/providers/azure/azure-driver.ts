@@ -3,7 +3,7 @@ import type { NetworkManagementClient } from '@azure/arm-network'
 import type { SubscriptionClient } from '@azure/arm-resources-subscriptions'
 import type { MachineAction } from '../../domain/lifecycle.ts'
 import { parsePublicKey } from '../../domain/ssh-keys.ts'
-import type { BackendConnection, CallPolicy, CreateMachineSpec, OperationOutcome, OperationRef, ProviderDriver, ProviderImage, ProviderLocation, ProviderLog, ProviderMachine, ProviderSize } from '../driver.ts'
+import type { BackendConnection, CallPolicy, CreateMachineSpec, OperationLooks, OperationRef, ProviderDriver, ProviderImage, ProviderLocation, ProviderLog, ProviderMachine, ProviderSize } from '../driver.ts'
 import { ProviderError } from '../provider-error.ts'
 import { followEach } from '../kit/follow-each.ts'
 import { failureOfNetworkError, type CallOptions } from '../kit/call-with-retries.ts'
@@ -256,7 +256,7 @@ export class AzureDriver implements ProviderDriver {
   }
 
   /** One poll of each operation, through the SDK's own poller restored from its state. */
-  async followOperations (operations: readonly OperationRef[]): Promise<Map<OperationRef, OperationOutcome>> {
+  async followOperations (operations: readonly OperationRef[]): Promise<OperationLooks> {
     const { restorePoller } = await import('@azure/arm-compute')
     return followEach(operations, async (operation) => {
       const { action, poller: state } = operation.data as SerializedOperation

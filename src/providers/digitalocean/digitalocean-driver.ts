@@ -2,7 +2,7 @@ import type { AxiosError, AxiosInstance } from 'axios'
 import type { DigitalOcean } from 'digitalocean-js'
 import type { MachineAction } from '../../domain/lifecycle.ts'
 import { md5FingerprintOf, parsePublicKey } from '../../domain/ssh-keys.ts'
-import type { BackendConnection, CreateMachineSpec, OperationOutcome, OperationRef, ProviderDriver, ProviderImage, ProviderLocation, ProviderLog, ProviderMachine, ProviderSize } from '../driver.ts'
+import type { BackendConnection, CreateMachineSpec, OperationLooks, OperationOutcome, OperationRef, ProviderDriver, ProviderImage, ProviderLocation, ProviderLog, ProviderMachine, ProviderSize } from '../driver.ts'
 import { ProviderError } from '../provider-error.ts'
 import { followEach } from '../kit/follow-each.ts'
 import type { CallOptions } from '../kit/call-with-retries.ts'
@@ -169,15 +169,27 @@ export class DigitalOceanDriver implements ProviderDriver {
     return typeof started?.id === 'number' ? { operation: operationRef(ACTION_KIND, { type, id: started.id } satisfies FollowedAction) } : {}
   }
 
-  /** One GET /v2/actions/{id} each (DigitalOcean has no batch read of actions). */
-  async followOperations (operations: readonly OperationRef[]): Promise<Map<OperationRef, OperationOutcome>> {
-    return followEach(operations, async (operation) => {
+  /**
+   * One page of the account's latest actions (GET /v2/actions, newest first, 200 a page) answers
+   * for every action on it; an action older than that page is read by its id, one call each.
+   */
+  async followOperations (operations: readonly OperationRef[]): Promise<OperationLooks> {
+    const latest = await this.#call(READ, async (_client, http) => (await http.get(`${this.#apiUrl}/actions`, { params: { per_page: PER_PAGE } })).data as { actions?: Array<{ id: number, status?: string }> })
+    const onPage = new Map((latest.actions ?? []).map((action) => [action.id, action.status]))
+    const outcomes = new Map<OperationRef, OperationOutcome>()
+    const older: OperationRef[] = []
+    for (const operation of operations) {
+      const { type, id } = operation.data as FollowedAction
+      if (onPage.has(id)) outcomes.set(operation, outcomeOf(type, onPage.get(id)))
+      else older.push(operation)
+    }
+    const byId = await followEach(older, async (operation) => {
       const { type, id } = operation.data as FollowedAction
       const found = await this.#call(READ, async (client) => client.actions.getExistingAction(id)) as { status?: string } | undefined
-      if (found?.status === 'completed') return { done: true, error: null }
-      if (found?.status === 'errored') return { done: true, error: `digitalocean: the ${type} action errored${type === 'shutdown' ? ' (the droplet did not shut down)' : ''}` }
-      return { done: false }
+      return outcomeOf(type, found?.status)
     }, this.#log, 'digitalocean')
+    for (const [operation, outcome] of byId.outcomes) outcomes.set(operation, outcome)
+    return { outcomes, calls: 1 + byId.calls }
   }
 
   /**
@@ -224,6 +236,13 @@ export class DigitalOceanDriver implements ProviderDriver {
       }
     }
   }
+}
+
+/** A droplet action's status as our outcome (completed, errored, or still in progress). */
+function outcomeOf (type: string, status: string | undefined): OperationOutcome {
+  if (status === 'completed') return { done: true, error: null }
+  if (status === 'errored') return { done: true, error: `digitalocean: the ${type} action errored${type === 'shutdown' ? ' (the droplet did not shut down)' : ''}` }
+  return { done: false }
 }
 
 /** Droplet ids are integers; anything else names no droplet (the cloud answers 404 for it). */

@@ -1,4 +1,4 @@
-import type { OperationOutcome, OperationRef, ProviderLog } from '../driver.ts'
+import type { OperationLooks, OperationOutcome, OperationRef, ProviderLog } from '../driver.ts'
 import { ProviderError } from '../provider-error.ts'
 
 /**
@@ -12,7 +12,7 @@ export async function followEach (
   look: (operation: OperationRef) => Promise<OperationOutcome>,
   log: ProviderLog,
   cloud: string
-): Promise<Map<OperationRef, OperationOutcome>> {
+): Promise<OperationLooks> {
   const outcomes = new Map<OperationRef, OperationOutcome>()
   await Promise.all(operations.map(async (operation) => {
     try {
@@ -23,5 +23,5 @@ export async function followEach (
       else log.warn({ err: error instanceof Error ? error.message : String(error) }, `${cloud}: could not read an operation`)
     }
   }))
-  return outcomes
+  return { outcomes, calls: operations.length }
 }

@@ -1,0 +1,137 @@
+import type { Machine, MachineIntent, TransitionCause } from '../generated/prisma/client.ts'
+import { isTransitional, SETTLES_INTO } from '../domain/machine-states.ts'
+import type { OperationOutcome, ProviderMachine } from '../providers/driver.ts'
+import { detailsDiffer, type DetailChange } from './reconcile.ts'
+import type { BatchedTransition } from './transitions.ts'
+
+/** What one pass knows: the records, one complete listing, the operations' outcomes, the creates in flight. */
+export interface PassInput {
+  /** The backend's records that are not destroyed, read before the listing. */
+  records: readonly Machine[]
+  /** One complete listing of the cloud (a listing with a failed page never reaches the planner). */
+  listing: readonly ProviderMachine[]
+  /** Pending operations' outcomes by machine id; a machine absent here has none that could be read. */
+  operations: ReadonlyMap<number, OperationOutcome>
+  /** Creates recorded before the cloud was called, read after the listing. */
+  intents: ReadonlyArray<Pick<MachineIntent, 'uuid' | 'state' | 'createdAt'>>
+  now: number
+  /** Why the pass runs: the cause of the changes that settle what an action (or a restart) left in motion. */
+  cause: TransitionCause
+  /** Within this long of a transition, an old state the cloud still shows is "not yet". */
+  staleGraceMs: number
+  /** A create still in flight this long after its intent was written was cut off (a crash). */
+  intentGraceMs: number
+}
+
+export interface PlannedTransition extends BatchedTransition {
+  record: Machine
+  cause: TransitionCause
+}
+
+/** What the pass writes, each decided once, here, with no database and no cloud. */
+export interface PassPlan {
+  /** State changes, each with its own cause. */
+  transitions: PlannedTransition[]
+  /** Changes of what the listing says besides the state (addresses, extra). */
+  details: DetailChange[]
+  /** Records the listing confirms as they are (with detail changes applied). */
+  kept: Machine[]
+  /** Records missing from this listing for the first time: counted, not destroyed. */
+  missing: Machine[]
+  /** Operations to forget: ended, or their machine settled without them. */
+  operationsEnded: Array<{ id: number, operation: string }>
+  /** Creates whose machine the listing shows: adopt it into a record. */
+  settle: Array<{ uuid: string, found: ProviderMachine }>
+  /** Creates the cloud never made (cut off, or given up): marked failed, kept for a late arrival. */
+  fail: Array<{ uuid: string, state: string }>
+  /** Creates still on their way (their creator may still record them): the watch keeps looking. */
+  intentsInFlight: number
+  /** Machines someone made outside Stratus: adopt them. */
+  adopt: ProviderMachine[]
+}
+
+/**
+ * Missing from one complete listing is not gone: clouds drop a machine from a list for a moment
+ * (eventual consistency, a blip). Gone is missing twice in a row, or missing while being destroyed.
+ */
+export const MISSES_UNTIL_GONE = 2
+
+const goneForGood = (record: Machine): boolean => record.state === 'destroying' || record.missingPasses + 1 >= MISSES_UNTIL_GONE
+
+/** What a listing says of a machine besides its state, as a record stores it. */
+export const detailsOf = (seen: ProviderMachine) => ({ publicIps: seen.publicIps, privateIps: seen.privateIps, publicUrl: seen.publicUrl, extra: seen.extra })
+
+function isStale (record: Machine, seen: ProviderMachine | null, now: number, graceMs: number): boolean {
+  if (seen === null || !isTransitional(record.state) || now - record.lastTransition.getTime() >= graceMs) return false
+  const goal = SETTLES_INTO[record.state]
+  return goal !== undefined && seen.state !== goal && seen.state !== 'terminated' && !isTransitional(seen.state)
+}
+
+/**
+ * One pass's decisions, as a pure function of what it read (tests/services/sync-plan.test.ts
+ * holds it to a table and to properties):
+ * - a machine missing from one listing is counted, never destroyed; twice in a row, or while
+ *   being destroyed, it is gone;
+ * - while a machine's operation runs, its transitional state holds whatever the listing shows;
+ *   without one, an old state is "not yet" for the stale grace;
+ * - each change has its own cause: action_failed when its own operation failed; the pass's cause
+ *   when it settles a machine that was in motion (an action's, a restart's); provider_sync when the
+ *   machine moved at the cloud by itself. A watch queued by one machine's action never lends its
+ *   cause to another machine;
+ * - a create is adopted as soon as its creator has ended (recorded it, or given up), or once it
+ *   has been in flight longer than the intent grace (a crash); never while it may still record.
+ */
+export function planPass (input: PassInput): PassPlan {
+  const observed = new Map(input.listing.map((machine) => [machine.id, machine]))
+  const plan: PassPlan = { transitions: [], details: [], kept: [], missing: [], operationsEnded: [], settle: [], fail: [], intentsInFlight: 0, adopt: [] }
+  for (const record of input.records) {
+    const operation = input.operations.get(record.id)
+    // Forgotten when it ended, or when its machine settled without it (read by the listing while it could not be read).
+    if (record.operation !== null && (operation?.done === true || !isTransitional(record.state))) plan.operationsEnded.push({ id: record.id, operation: record.operation })
+    const seen = observed.get(record.providerId) ?? null
+    if (seen === null && !goneForGood(record)) {
+      plan.missing.push(record)
+      plan.kept.push(record)
+      continue
+    }
+    const to = seen?.state ?? 'terminated'
+    const failed = operation?.done === true ? operation.error : null
+    if (operation?.done === false && isTransitional(record.state)) plan.kept.push(record)
+    else if (failed === null && isStale(record, seen, input.now, input.staleGraceMs)) plan.kept.push(record)
+    else if (to === record.state) {
+      if (seen !== null && detailsDiffer(record, seen)) {
+        const patch = detailsOf(seen)
+        plan.details.push({ machineId: record.id, state: record.state, ...patch })
+        plan.kept.push({ ...record, ...patch, extra: seen.extra as Machine['extra'], missingPasses: 0 })
+      } else plan.kept.push(record)
+    } else {
+      const cause: TransitionCause = failed !== null ? 'action_failed' : isTransitional(record.state) ? input.cause : 'provider_sync'
+      plan.transitions.push({
+        record,
+        machineId: record.id,
+        from: record.state,
+        to,
+        cause,
+        ...(failed === null ? {} : { detail: failed }),
+        ...(seen === null ? { detail: failed ?? 'the provider no longer knows the machine' } : { details: detailsOf(seen) })
+      })
+    }
+  }
+  const byToken = new Map(input.listing.filter((machine) => machine.clientToken != null).map((machine) => [machine.clientToken!, machine]))
+  for (const intent of input.intents) {
+    const found = byToken.get(intent.uuid) ?? null
+    const young = input.now - intent.createdAt.getTime() < input.intentGraceMs
+    // Its creator may still record it (the call has not ended): not ours to touch.
+    if (intent.state === 'creating' && young) { plan.intentsInFlight++; continue }
+    if (found !== null) { plan.settle.push({ uuid: intent.uuid, found }); continue }
+    // Given up by its creator (a timeout): the cloud may still show it in a moment.
+    if (intent.state === 'abandoned' && young) { plan.intentsInFlight++; continue }
+    // A failed intent is kept for the case its machine turns up late; until then nothing to do.
+    if (intent.state !== 'failed') plan.fail.push({ uuid: intent.uuid, state: intent.state })
+  }
+  const recorded = new Set(input.records.map((record) => record.providerId))
+  const intended = new Set(input.intents.map((intent) => intent.uuid))
+  plan.adopt = input.listing.filter((machine) => !recorded.has(machine.id) && machine.state !== 'terminated' &&
+    (machine.clientToken == null || !intended.has(machine.clientToken)))
+  return plan
+}
