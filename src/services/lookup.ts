@@ -1,13 +1,17 @@
-import type { Backend, PrismaClient } from '../generated/prisma/client.ts'
+import type { Backend, Machine, PrismaClient } from '../generated/prisma/client.ts'
+import { ownedBy } from '../domain/ownership.ts'
 import { notFound } from '../problems.ts'
-import type { MachineWithBackend } from './machine-service.ts'
 import type { Principal } from './token-verifier.ts'
+
+export { ownedBy }
+
+/** A machine with its backend, as the routes find it and the machine service acts on it. */
+export type MachineWithBackend = Machine & { backend: Backend }
 
 /**
  * Finding the resource a path names, among those the user may see, or answering 404. Another
  * user's resource is "not found" too (never 403, which would confirm it exists); an admin sees all.
  */
-export const ownedBy = (user: Principal): { ownerId?: string } => user.isAdmin ? {} : { ownerId: user.id }
 
 export async function findBackend (db: PrismaClient, user: Principal, backendId: string): Promise<Backend> {
   const backend = await db.backend.findFirst({ where: { id: backendId, deletedAt: null, ...ownedBy(user) } })

@@ -2,7 +2,7 @@ import type { Sql } from '../db/sql.ts'
 import type { Machine } from '../generated/prisma/client.ts'
 import type { MachineState } from '../domain/machine-states.ts'
 import type { Principal } from './token-verifier.ts'
-import { ownedBy } from './lookup.ts'
+import { ownedBy } from '../domain/ownership.ts'
 
 /**
  * The machine API's two hot reads, as prepared SQL: a machine's details by id, and the list by

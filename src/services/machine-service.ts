@@ -15,11 +15,11 @@ import { applyTransition, undoClaim } from './transitions.ts'
 import type { SizeCatalog } from './size-catalog.ts'
 import type { BackendWatcher } from './backend-watcher.ts'
 import type { Principal } from './token-verifier.ts'
-import { ownedBy } from './lookup.ts'
+import { ownedBy } from '../domain/ownership.ts'
+import type { MachineWithBackend } from './lookup.ts'
 import { readBackendMachines, type MistMachineRow } from './machine-reads.ts'
 import type { Sql } from '../db/sql.ts'
 
-export type MachineWithBackend = Machine & { backend: Backend }
 
 /** The create body, with the fields providers add (machineFields), validated by their schemas. */
 export type CreateMachineInput = MachineCreateBody & Record<string, unknown>
