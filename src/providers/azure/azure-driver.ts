@@ -8,6 +8,8 @@ import { ProviderError } from '../provider-error.ts'
 import { followEach } from '../kit/follow-each.ts'
 import { failureOfNetworkError, type CallOptions } from '../kit/call-with-retries.ts'
 import { CloudCalls } from '../kit/cloud-calls.ts'
+import type { Throttle } from '../kit/throttle.ts'
+import type { PipelinePolicy } from '@azure/core-rest-pipeline'
 import { httpFailure } from '../kit/http-failure.ts'
 import { operationRef } from '../kit/operation-ref.ts'
 import { stateOf } from '../kit/status-table.ts'
@@ -44,7 +46,9 @@ export class AzureDriver implements ProviderDriver {
   constructor (connection: BackendConnection, endpoints: AzureEndpoints) {
     const { credentials, settings } = connection
     this.#subscription = String(settings.subscription_id)
-    this.#clients = connectClients(credentials, endpoints, this.#subscription)
+    this.#calls = new CloudCalls(connection.policy, async (error, signal) => classify(error, signal, endpoints.authorityHost))
+    // Every request of the SDK, each page of a list included, waits out a pause Azure asked for.
+    this.#clients = connectClients(credentials, endpoints, this.#subscription, this.#calls.throttle)
     // A failure to load surfaces on each call; unobserved until then, it is not an unhandled rejection.
     this.#clients.catch(() => {})
     this.#group = String(settings.resource_group)
@@ -52,7 +56,6 @@ export class AzureDriver implements ProviderDriver {
     this.#extraImages = Array.isArray(settings.images) ? settings.images.map(String) : []
     this.#endpoints = endpoints
     this.#policy = connection.policy
-    this.#calls = new CloudCalls(connection.policy, async (error, signal) => classify(error, signal, endpoints.authorityHost))
     this.#log = connection.log
   }
 
@@ -334,7 +337,7 @@ async function reachable (url: string): Promise<boolean> {
  * not on every server start. Our retries (callWithRetries), not the SDK's: one budget, and a
  * timeout per attempt.
  */
-async function connectClients (credentials: Record<string, unknown>, endpoints: AzureEndpoints, subscription: string): Promise<AzureClients> {
+async function connectClients (credentials: Record<string, unknown>, endpoints: AzureEndpoints, subscription: string, throttle: Throttle): Promise<AzureClients> {
   const [{ ComputeManagementClient }, { NetworkManagementClient }, { SubscriptionClient }, { ClientSecretCredential }] = await Promise.all([
     import('@azure/arm-compute'), import('@azure/arm-network'), import('@azure/arm-resources-subscriptions'), import('@azure/identity')
   ])
@@ -345,7 +348,10 @@ async function connectClients (credentials: Record<string, unknown>, endpoints: 
     disableInstanceDiscovery: true,
     retryOptions: { maxRetries: 0 }
   })
-  const options = { endpoint: endpoints.resourceManagerUrl, retryOptions: { maxRetries: 0 } }
+  // Azure throttles a subscription, not a request: a pause it asked for holds every request of
+  // these clients, the next page of a list as much as a retry (CloudCalls alone sees only attempts).
+  const waitForPause: PipelinePolicy = { name: 'stratusThrottle', sendRequest: async (request, next) => { await throttle.wait(request.abortSignal as AbortSignal | undefined); return next(request) } }
+  const options = { endpoint: endpoints.resourceManagerUrl, retryOptions: { maxRetries: 0 }, additionalPolicies: [{ policy: waitForPause, position: 'perCall' as const }] }
   return {
     compute: new ComputeManagementClient(credential, subscription, options),
     network: new NetworkManagementClient(credential, subscription, options),

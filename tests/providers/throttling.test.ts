@@ -1,0 +1,65 @@
+import t, { type Test } from 'tap'
+import { AzureFake } from '../fakes/azure-fake.ts'
+import { DigitalOceanFake } from '../fakes/digitalocean-fake.ts'
+import { buildTestApp, json } from '../helper.ts'
+
+/**
+ * Every cloud's throttling answer is waited out before any further request with those
+ * credentials goes out: the retry of the call that was told, and its sibling calls and next
+ * pages too (defect 5 of issue 19: an Azure listing's other lists went on within the second
+ * asked for). Black box: the fake's own request log, a listing through the API.
+ */
+
+/** The requests of one account after the 429, by how long after it they arrived. */
+function gapsAfter429 (requests: Array<{ path: string, at: number, status?: number }>, from: number, mine: (path: string) => boolean, throttledAt: number): number[] {
+  return requests.slice(from).filter((request) => mine(request.path) && request.at > throttledAt).map((request) => request.at - throttledAt)
+}
+
+async function check (t: Test, requests: Array<{ path: string, at: number }>, from: number, mine: (path: string) => boolean, answeredAt: () => number | undefined): Promise<void> {
+  const throttledAt = answeredAt()
+  t.ok(throttledAt !== undefined, 'the cloud answered 429 with Retry-After: 1')
+  const gaps = gapsAfter429(requests, from, mine, throttledAt!)
+  t.ok(gaps.length > 0, `requests went on after it (${gaps.length})`)
+  // Requests already on the wire when the 429 arrived land within a few milliseconds of it.
+  const early = gaps.filter((gap) => gap > 50 && gap < 950)
+  t.same(early, [], `no request within the second asked for (after: ${gaps.map((gap) => `${gap} ms`).join(', ')})`)
+}
+
+t.test('Azure: a 429 on one list of a listing holds the other lists\' next pages too', async (t) => {
+  const fake = await new AzureFake().start()
+  t.teardown(() => fake.close())
+  const app = await buildTestApp(t, { azureAuthorityHost: fake.origin, azureResourceManagerUrl: fake.origin, azurePricesUrl: `${fake.origin}/api/retail/prices`, providerRetries: 2 })
+  const principal = fake.principal()
+  // Several pages in each of the three lists (VMs, NICs, public IPs).
+  for (let i = 0; i < 3 * fake.pageSize; i++) fake.addVm(principal.subscription_id, 'bulk-rg', `vm-${i}`)
+  const added = await app.inject({ method: 'POST', url: '/backends', payload: { title: 'azure', provider: 'azure', ...principal, resource_group: 'stratus-rg', region: 'westeurope' } })
+  t.equal(added.statusCode, 201, added.body)
+  const backend = json(added.body).id as string
+  const mine = (path: string) => path.startsWith(`/subscriptions/${principal.subscription_id}`)
+  const from = fake.requests.length
+  let answeredAt: number | undefined
+  // The VM list's first page is told to wait a second; the other two lists' first pages answer
+  // 200 ms later, so that their next pages would go out well inside that second.
+  fake.faults.add({ status: 429, headers: { 'retry-after': '1' }, match: (request) => { const hit = request.url.pathname.endsWith('/virtualMachines'); if (hit) answeredAt = Date.now(); return hit } })
+  fake.faults.add({ status: -1, delayMs: 200, times: 2, match: (request) => /\/(networkInterfaces|publicIPAddresses)$/.test(request.url.pathname) && !request.url.searchParams.has('$skiptoken') })
+  const listed = await app.inject({ method: 'GET', url: `/backends/${backend}/machines` })
+  t.equal(listed.statusCode, 200, listed.body)
+  t.equal(json(listed.body).length, 3 * fake.pageSize)
+  await check(t, fake.requests, from, mine, () => answeredAt)
+})
+
+t.test('DigitalOcean: a 429 on a page holds the next requests with that token', async (t) => {
+  const fake = await new DigitalOceanFake().start()
+  t.teardown(() => fake.close())
+  const token = 'dop_v1_' + 'b'.repeat(64)
+  for (let i = 0; i < 450; i++) fake.addDroplet(token)
+  const app = await buildTestApp(t, { digitaloceanApiUrl: fake.url, providerRetries: 2 })
+  const backend = json((await app.inject({ method: 'POST', url: '/backends', payload: { title: 'do', provider: 'digitalocean', token } })).body).id as string
+  const from = fake.requests.length
+  let answeredAt: number | undefined
+  fake.faults.add({ status: 429, headers: { 'retry-after': '1' }, match: (request) => { const hit = request.url.pathname === '/v2/droplets' && request.url.searchParams.get('page') === '2'; if (hit) answeredAt = Date.now(); return hit } })
+  const listed = await app.inject({ method: 'GET', url: `/backends/${backend}/machines` })
+  t.equal(listed.statusCode, 200, listed.body)
+  t.equal(json(listed.body).length, 450)
+  await check(t, fake.requests, from, (path) => path.startsWith('/v2/'), () => answeredAt)
+})
