@@ -1,25 +1,19 @@
-import type { ComputeManagementClient, restorePoller, VirtualMachine } from '@azure/arm-compute'
-import type { NetworkManagementClient } from '@azure/arm-network'
-import type { SubscriptionClient } from '@azure/arm-resources-subscriptions'
+import type { VirtualMachine } from '@azure/arm-compute'
 import type { MachineAction } from '../../domain/lifecycle.ts'
 import { parsePublicKey } from '../../domain/ssh-keys.ts'
 import type { BackendConnection, CallPolicy, CreateMachineSpec, OperationLooks, OperationRef, ProviderDriver, ProviderImage, ProviderLocation, ProviderLog, ProviderMachine, ProviderSize } from '../driver.ts'
 import { ProviderError } from '../provider-error.ts'
 import { followEach } from '../kit/follow-each.ts'
-import { failureOfNetworkError, type CallOptions } from '../kit/call-with-retries.ts'
+import type { CallOptions } from '../kit/call-with-retries.ts'
 import { CloudCalls } from '../kit/cloud-calls.ts'
-import type { Throttle } from '../kit/throttle.ts'
-import type { PipelinePolicy } from '@azure/core-rest-pipeline'
-import { httpFailure } from '../kit/http-failure.ts'
 import { operationRef } from '../kit/operation-ref.ts'
-import { stateOf } from '../kit/status-table.ts'
 import { AZURE_IMAGES, CLIENT_TOKEN_TAG, countryOf, imageOfUrn } from './catalog.ts'
+import { classify, connectClients, reachable, type AzureClients, type AzureEndpoints } from './connection.ts'
+import { addressesByVm, presentVm, vmOf } from './listed-machine.ts'
+import { isFailed, operationError, POLLER_KIND, sourceOf, vmOperation, type SerializedOperation } from './operations.ts'
 import { linuxHourlyPrices } from './retail-prices.ts'
-import { AZURE_STATES, DECISIVE_PROVISIONING } from './states.ts'
 
-export interface AzureEndpoints { authorityHost: string, resourceManagerUrl: string, pricesUrl: string }
-
-interface AzureClients { compute: ComputeManagementClient, network: NetworkManagementClient, subscriptions: SubscriptionClient }
+export type { AzureEndpoints }
 
 const READ: CallOptions = { idempotent: true }
 const ADMIN_USER = 'stratus'
@@ -46,7 +40,7 @@ export class AzureDriver implements ProviderDriver {
   constructor (connection: BackendConnection, endpoints: AzureEndpoints) {
     const { credentials, settings } = connection
     this.#subscription = String(settings.subscription_id)
-    this.#calls = new CloudCalls(connection.policy, async (error, signal) => classify(error, signal, endpoints.authorityHost))
+    this.#calls = new CloudCalls(connection.policy, (error, signal) => classify(error, signal, endpoints.authorityHost))
     // Every request of the SDK, each page of a list included, waits out a pause Azure asked for.
     this.#clients = connectClients(credentials, endpoints, this.#subscription, this.#calls.throttle)
     // A failure to load surfaces on each call; unobserved until then, it is not an unhandled rejection.
@@ -82,6 +76,10 @@ export class AzureDriver implements ProviderDriver {
       await this.#call(READ, async (abortSignal, azure) => azure.subscriptions.subscriptions.get(this.#subscription, { abortSignal }))
     } catch (error) {
       if (error instanceof ProviderError && error.failure === 'not-found') throw new ProviderError('credentials-rejected', `azure: subscription ${this.#subscription} not found for this service principal`)
+      // An unknown tenant and an unreachable authority look alike: an authority that answers does not know the tenant.
+      if (error instanceof ProviderError && (error.cause as { name?: string } | undefined)?.name === 'CredentialUnavailableError' && await reachable(this.#endpoints.authorityHost)) {
+        throw new ProviderError('credentials-rejected', 'azure: the authority does not know this tenant', { cause: error })
+      }
       throw error
     }
   }
@@ -134,26 +132,14 @@ export class AzureDriver implements ProviderDriver {
       part(this.#all(read, (abortSignal, azure) => azure.network.networkInterfaces.listAll({ abortSignal }))),
       part(this.#all(read, (abortSignal, azure) => azure.network.publicIPAddresses.listAll({ abortSignal })))
     ])
-    const addressOf = new Map(ips.map((ip) => [String(ip.id).toLowerCase(), ip.ipAddress]))
-    const addressesOf = new Map<string, { public: string[], private: string[] }>()
-    for (const nic of nics) {
-      const vm = nic.virtualMachine?.id?.toLowerCase()
-      if (vm === undefined) continue
-      const found = addressesOf.get(vm) ?? { public: [], private: [] }
-      for (const configuration of nic.ipConfigurations ?? []) {
-        if (configuration.privateIPAddress !== undefined) found.private.push(configuration.privateIPAddress)
-        const ip = configuration.publicIPAddress?.id === undefined ? undefined : addressOf.get(configuration.publicIPAddress.id.toLowerCase())
-        if (ip !== undefined) found.public.push(ip)
-      }
-      addressesOf.set(vm, found)
-    }
-    return vms.map((vm) => this.#present(vm, addressesOf.get(String(vm.id).toLowerCase())))
+    const addresses = addressesByVm(nics, ips)
+    return vms.map((vm) => presentVm(vm, this.#log, addresses.get(String(vm.id).toLowerCase())))
   }
 
   /** One VM as a listing shows it (a create's answer: Azure's PUT answers without its power state). */
   async #read (id: string): Promise<ProviderMachine> {
     const { group, name } = vmOf(id)
-    return this.#present(await this.#call(READ, async (abortSignal, azure) => azure.compute.virtualMachines.get(group, name, { expand: 'instanceView', abortSignal })))
+    return presentVm(await this.#call(READ, async (abortSignal, azure) => azure.compute.virtualMachines.get(group, name, { expand: 'instanceView', abortSignal })), this.#log)
   }
 
   /**
@@ -289,148 +275,4 @@ export class AzureDriver implements ProviderDriver {
   }
 
   supports (): boolean { return true }
-
-  #present (vm: VirtualMachine, addresses?: { public: string[], private: string[] }): ProviderMachine {
-    // Codes as the table spells them ("PowerState/running"), whatever case Azure used.
-    const codes = (vm.instanceView?.statuses ?? []).map((status) => normalise(status.code ?? ''))
-    const decisive = codes.find((code) => DECISIVE_PROVISIONING.has(code))
-    const power = codes.find((code) => code.startsWith('PowerState/'))
-    const status = decisive ?? power ?? (vm.provisioningState === undefined ? 'PowerState/unknown' : normalise(`ProvisioningState/${vm.provisioningState}`))
-    const image = vm.storageProfile?.imageReference
-    const tags = vm.tags ?? {}
-    const { group, name } = idOfResource(String(vm.id))
-    return {
-      id: `${group}~${name}`,
-      name: vm.name ?? name,
-      state: stateOf('azure', AZURE_STATES, status, this.#log),
-      size: vm.hardwareProfile?.vmSize ?? null,
-      image: image?.publisher === undefined ? null : `${image.publisher}:${image.offer}:${image.sku}:${image.version ?? 'latest'}`,
-      location: vm.location ?? null,
-      publicIps: addresses?.public ?? [],
-      privateIps: addresses?.private ?? [],
-      publicUrl: null,
-      clientToken: tags[CLIENT_TOKEN_TAG] ?? null,
-      tags: Object.keys(tags).filter((tag) => tag !== CLIENT_TOKEN_TAG),
-      extra: {
-        vm_id: vm.vmId ?? null,
-        resource_id: vm.id ?? null,
-        resource_group: group,
-        status,
-        vm_size: vm.hardwareProfile?.vmSize ?? null,
-        location: vm.location ?? null
-      }
-    }
-  }
-}
-
-async function reachable (url: string): Promise<boolean> {
-  try {
-    await fetch(url, { signal: AbortSignal.timeout(5000), redirect: 'manual' })
-    return true
-  } catch {
-    return false
-  }
-}
-
-/**
- * The Azure SDKs take about 1.4 s to load: they are loaded when the first Azure backend is used,
- * not on every server start. Our retries (callWithRetries), not the SDK's: one budget, and a
- * timeout per attempt.
- */
-async function connectClients (credentials: Record<string, unknown>, endpoints: AzureEndpoints, subscription: string, throttle: Throttle): Promise<AzureClients> {
-  const [{ ComputeManagementClient }, { NetworkManagementClient }, { SubscriptionClient }, { ClientSecretCredential }] = await Promise.all([
-    import('@azure/arm-compute'), import('@azure/arm-network'), import('@azure/arm-resources-subscriptions'), import('@azure/identity')
-  ])
-  // A custom authority host would first be checked against login.microsoftonline.com
-  // (instance discovery): unreachable offline, and a leak of where the server points.
-  const credential = new ClientSecretCredential(String(credentials.tenant_id), String(credentials.client_id), String(credentials.client_secret), {
-    authorityHost: endpoints.authorityHost,
-    disableInstanceDiscovery: true,
-    retryOptions: { maxRetries: 0 }
-  })
-  // Azure throttles a subscription, not a request: a pause it asked for holds every request of
-  // these clients, the next page of a list as much as a retry (CloudCalls alone sees only attempts).
-  const waitForPause: PipelinePolicy = { name: 'stratusThrottle', sendRequest: async (request, next) => { await throttle.wait(request.abortSignal as AbortSignal | undefined); return next(request) } }
-  const options = { endpoint: endpoints.resourceManagerUrl, retryOptions: { maxRetries: 0 }, additionalPolicies: [{ policy: waitForPause, position: 'perCall' as const }] }
-  return {
-    compute: new ComputeManagementClient(credential, subscription, options),
-    network: new NetworkManagementClient(credential, subscription, options),
-    subscriptions: new SubscriptionClient(credential, options)
-  }
-}
-
-/** An operation's poller state, as it is kept on the machine (the same data in version 0). */
-interface SerializedOperation { action: MachineAction | 'create', poller: string }
-const POLLER_KIND = 'azure-poller'
-
-const isFailed = (status: string | undefined): boolean => status === 'failed' || status === 'canceled'
-
-/** The SDK operation of an action. */
-const vmOperation = (azure: AzureClients, action: MachineAction) => {
-  const vms = azure.compute.virtualMachines
-  if (action === 'start') return vms.start
-  if (action === 'shutdown') return vms.deallocate
-  if (action === 'reboot') return vms.restart
-  return vms.delete
-}
-
-/** The SDK operation a serialized poller came from, as restorePoller names its source. */
-const sourceOf = (azure: AzureClients, action: SerializedOperation['action']): Parameters<typeof restorePoller>[2] =>
-  action === 'create' ? azure.compute.virtualMachines.createOrUpdate : vmOperation(azure, action)
-
-/**
- * The cloud's reason an operation failed, as "Code: message". core-lro folds ARM's error into its
- * own message ("The long-running operation has failed. Code. message"); that is unfolded here.
- */
-function operationError (error: unknown): string {
-  const failure = error as { code?: string, message?: string } | undefined
-  const folded = /^The long-running operation has failed\. ([\w.-]+?)\. (.*)$/s.exec(failure?.message ?? '')
-  const [code, message] = folded === null ? [failure?.code, failure?.message] : [folded[1], folded[2]]
-  const text = [code, message].filter((part) => part !== undefined && part !== '').join(': ')
-  return `azure: ${(text === '' ? 'the operation failed' : text).slice(0, 300)}`
-}
-
-/** An instance-view code as the table spells it ("PowerState/running"), whatever case Azure used. */
-const normalise = (code: string): string => {
-  const [kind = '', value = ''] = code.split('/')
-  return `${kind.toLowerCase() === 'powerstate' ? 'PowerState' : 'ProvisioningState'}/${value.toLowerCase()}`
-}
-
-/** `<group>~<name>` -> the VM's resource group and name. */
-function vmOf (id: string): { group: string, name: string } {
-  const [group, name, ...rest] = id.split('~')
-  if (group === undefined || name === undefined || rest.length > 0 || group === '' || name === '') throw new ProviderError('not-found', `azure: no VM ${id}`)
-  return { group, name }
-}
-
-function idOfResource (id: string): { group: string, name: string } {
-  const parts = id.split('/')
-  const at = parts.findIndex((part) => part.toLowerCase() === 'resourcegroups')
-  return { group: (parts[at + 1] ?? '').toLowerCase(), name: (parts.at(-1) ?? '').toLowerCase() }
-}
-
-/**
- * Azure's failures as ProviderErrors: RestError's status and Retry-After; @azure/identity's
- * errors (a refused secret or unknown client is a rejected credential; an authority that cannot
- * be reached is an unavailable cloud).
- */
-async function classify (error: unknown, signal: AbortSignal, authorityHost: string): Promise<ProviderError> {
-  const failure = error as { name?: string, statusCode?: number, code?: string, message?: string, response?: { headers?: { get(name: string): string | undefined } }, errorResponse?: { error?: string, errorDescription?: string } }
-  if (signal.aborted || failure.name === 'AbortError') return new ProviderError('timeout', 'azure: no answer in time', { cause: error })
-  if (failure.name === 'AuthenticationError' || failure.name === 'AuthenticationRequiredError') {
-    const description = failure.errorResponse?.errorDescription?.split('\n')[0] ?? failure.message ?? ''
-    const network = failureOfNetworkError((error as { cause?: unknown }).cause, signal)
-    if (network !== undefined || /ECONNREFUSED|ENOTFOUND|network/i.test(description)) return new ProviderError('unavailable', `azure: ${authorityHost} cannot be reached`, { cause: error })
-    return new ProviderError('credentials-rejected', `azure: ${description.slice(0, 300)}`, { cause: error })
-  }
-  if (failure.name === 'CredentialUnavailableError') {
-    // An unknown tenant and an unreachable authority raise the same error: reaching the host tells them apart.
-    if (await reachable(authorityHost)) return new ProviderError('credentials-rejected', 'azure: the authority does not know this tenant', { cause: error })
-    return new ProviderError('unavailable', `azure: ${authorityHost} cannot be reached`, { cause: error })
-  }
-  if (typeof failure.statusCode === 'number') {
-    return httpFailure('azure', { status: failure.statusCode, header: (name) => failure.response?.headers?.get(name), message: failure.message, code: failure.code }, error)
-  }
-  const network = failureOfNetworkError(error, signal)
-  return new ProviderError(network ?? 'unavailable', `azure: ${failure.message ?? String(error)}`, { cause: error })
 }

@@ -2,6 +2,7 @@ import t from 'tap'
 import { AzureDriver } from '../../../src/providers/azure/azure-driver.ts'
 import { ProviderError } from '../../../src/providers/provider-error.ts'
 import { AzureFake } from '../../fakes/azure-fake.ts'
+import { buildTestApp } from '../../helper.ts'
 
 // A listing is three paged lists at once (VMs, NICs, public IPs). When one fails for good, the
 // listing has failed: the other two must stop, not go on retrying behind the caller's back.
@@ -30,4 +31,18 @@ t.test('when one of a listing\'s three lists fails for good, the other two stop 
   t.equal(answered, 3, `one call of each list: ${fake.requests.map((request) => request.path.split('?')[0]!.split('/').slice(-2).join('/')).join(', ')}`)
   await new Promise((resolve) => setTimeout(resolve, 1500))
   t.equal(listCalls(), answered, 'no retry after the listing failed (each would have come a second later)')
+})
+
+t.test('an unknown tenant is told from an unreachable authority when credentials are checked, not in every error', async (t) => {
+  const fake = await new AzureFake().start()
+  t.teardown(() => fake.close())
+  const app = await buildTestApp(t, { azureAuthorityHost: fake.origin, azureResourceManagerUrl: fake.origin, azurePricesUrl: `${fake.origin}/api/retail/prices` })
+  const principal = fake.principal()
+  const unknown = await app.inject({ method: 'POST', url: '/backends', payload: { title: 'azure', provider: 'azure', ...principal, tenant_id: '00000000-0000-4000-8000-000000000000', resource_group: 'g', region: 'westeurope' } })
+  t.equal(unknown.statusCode, 422, unknown.body)
+  t.match(JSON.parse(unknown.body), { type: '/problems/credentials-rejected', detail: /does not know this tenant/ })
+  const away = await buildTestApp(t, { azureAuthorityHost: 'https://127.0.0.1:9', azureResourceManagerUrl: fake.origin, azurePricesUrl: `${fake.origin}/api/retail/prices` })
+  const unreachable = await away.inject({ method: 'POST', url: '/backends', payload: { title: 'azure', provider: 'azure', ...principal, resource_group: 'g', region: 'westeurope' } })
+  t.equal(unreachable.statusCode, 503, unreachable.body)
+  t.equal(await app.db.backend.count() + await away.db.backend.count(), 0, 'nothing stored')
 })
