@@ -15,8 +15,16 @@ app.get('/machine/:id', async (request) => {
 // The same document as GET /api/machine (same rows, same bytes): the GATE list needs absolute
 // urls and the machine-API state, which triples the body over bare {id, state} rows.
 const GATE_STATE: Record<string, string> = {
-  pending: 'pending', starting: 'pending', rebooting: 'pending', unknown: 'pending', running: 'active',
-  stopping: 'stopping', destroying: 'stopping', stopped: 'inactive', suspended: 'inactive', error: 'inactive'
+  pending: 'pending',
+  starting: 'pending',
+  rebooting: 'pending',
+  unknown: 'pending',
+  running: 'active',
+  stopping: 'stopping',
+  destroying: 'stopping',
+  stopped: 'inactive',
+  suspended: 'inactive',
+  error: 'inactive'
 }
 app.get('/machines', async (request) => {
   const { rows } = await pool.query("SELECT id, state FROM machines WHERE state <> 'terminated' ORDER BY id")

@@ -30,8 +30,18 @@ export interface CloudBenchTools {
 }
 
 interface FakeDropletJson {
-  id: number, name: string, status: string, size_slug: string, created_at: string, vcpus: number, memory: number, disk: number, locked: boolean
-  image?: { slug?: string | null, name?: string }, region?: { slug?: string }, networks?: { v4?: Array<{ ip_address: string, type: string }> }
+  id: number,
+  name: string,
+  status: string,
+  size_slug: string,
+  created_at: string,
+  vcpus: number,
+  memory: number,
+  disk: number,
+  locked: boolean
+  image?: { slug?: string | null, name?: string },
+  region?: { slug?: string },
+  networks?: { v4?: Array<{ ip_address: string, type: string }> }
 }
 
 export async function measureCloudSync (tools: CloudBenchTools): Promise<void> {
@@ -93,8 +103,16 @@ export async function measureCloudSync (tools: CloudBenchTools): Promise<void> {
         public_ips: (droplet.networks?.v4 ?? []).filter((net) => net.type === 'public').map((net) => net.ip_address),
         private_ips: (droplet.networks?.v4 ?? []).filter((net) => net.type === 'private').map((net) => net.ip_address),
         extra: {
-          droplet_id: droplet.id, status: droplet.status, size_slug: droplet.size_slug, region: droplet.region?.slug ?? null, image: droplet.image?.slug ?? null,
-          vcpus: droplet.vcpus, memory: droplet.memory, disk: droplet.disk, locked: droplet.locked, created_at: droplet.created_at
+          droplet_id: droplet.id,
+          status: droplet.status,
+          size_slug: droplet.size_slug,
+          region: droplet.region?.slug ?? null,
+          image: droplet.image?.slug ?? null,
+          vcpus: droplet.vcpus,
+          memory: droplet.memory,
+          disk: droplet.disk,
+          locked: droplet.locked,
+          created_at: droplet.created_at
         }
       }))
       await db.query(`INSERT INTO machines (uuid, backend_id, provider_id, name, state, kind, size, image, location, public_ips, private_ips, extra, last_transition, created_at, updated_at)

@@ -29,7 +29,7 @@ async function seed (): Promise<void> {
   await migrate({ exec: async (sql) => { await db.query(sql) }, query: async (sql, params) => (await db.query(sql, params)).rows, close: async () => {} })
   const box = new SecretBox(SECRET_KEY)
   await db.query("INSERT INTO users (id, name, is_admin) VALUES ('benchuser', 'bench', false)")
-  await db.query(`INSERT INTO api_tokens (id, user_id, name, token_hash, prefix) VALUES ('benchtoken', 'benchuser', 'bench', $1, $2)`, [hashToken(TOKEN), tokenPrefix(TOKEN)])
+  await db.query('INSERT INTO api_tokens (id, user_id, name, token_hash, prefix) VALUES (\'benchtoken\', \'benchuser\', \'bench\', $1, $2)', [hashToken(TOKEN), tokenPrefix(TOKEN)])
   await db.query(`INSERT INTO backends (id, title, provider, credentials, settings, updated_at, owner_id)
     VALUES ('benchbackend', 'Bench', 'sandbox', $1, '{"boot_delay_ms":0}', now(), 'benchuser')`, [box.sealJson({ api_key: 'bench' })])
   // Most machines run; some are stopped and a few destroyed, as in a real account.
@@ -115,50 +115,50 @@ if (ONLY === undefined) {
 // ships (request logging off, as for the baseline), one server logs every request at info, and
 // one takes bodies up to 2 MiB, so that hostile bodies reach the parsers instead of a 413: the
 // worst case of an operator who raised BODY_LIMIT_BYTES.
-const bare = await start('bench/bare-server.ts')
-const api = await start('bench/stratus-server.ts')
-const logged = await start('bench/stratus-server.ts', { BENCH_LOG_LEVEL: 'info' })
-const open = await start('bench/stratus-server.ts', { BODY_LIMIT_BYTES: String(2 * 1024 * 1024) })
+  const bare = await start('bench/bare-server.ts')
+  const api = await start('bench/stratus-server.ts')
+  const logged = await start('bench/stratus-server.ts', { BENCH_LOG_LEVEL: 'info' })
+  const open = await start('bench/stratus-server.ts', { BODY_LIMIT_BYTES: String(2 * 1024 * 1024) })
 
-// Hostile bodies for machine create: a 1 MB name, and 100,000 nested elements (arrays in JSON).
-const NAME = 'x'.repeat(1024 * 1024)
-const DEPTH = 100_000
-const hostile = {
-  nameXml: { type: 'application/xml', status: 400, text: `<machine><name>${NAME}</name><image>debian-12</image><size>sbx.small</size><location>sbx-eu-1</location></machine>` },
-  nameJson: { type: 'application/json', status: 400, text: JSON.stringify({ name: NAME, image: 'debian-12', size: 'sbx.small', location: 'sbx-eu-1' }) },
-  deepXml: { type: 'application/xml', status: 400, text: `<machine><name>deep</name><image>${'<a>'.repeat(DEPTH)}${'</a>'.repeat(DEPTH)}</image></machine>` },
-  deepJson: { type: 'application/json', status: 400, text: `{"name":"deep","image":${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}}` }
-}
-const createUrl = `${open.url}/backends/benchbackend/machines`
-// One client sends the XML bodies five times a second, in turn, while the control client measures.
-const attacker = () => {
-  let turn = 0
-  const inflight = new Set<Promise<unknown>>()
-  const timer = setInterval(() => {
-    const body = turn++ % 2 === 0 ? hostile.nameXml : hostile.deepXml
-    const sent = fetch(createUrl, { method: 'POST', body: body.text, headers: { 'content-type': body.type, authorization: `Bearer ${TOKEN}` } })
-      .then(async (answer) => { await answer.arrayBuffer(); if (answer.status !== body.status) throw new Error(`attack answered ${answer.status}`) })
-    inflight.add(sent)
-    void sent.finally(() => inflight.delete(sent))
-  }, 200)
-  return async () => { clearInterval(timer); await Promise.all(inflight) }
-}
-const control = { url: `${open.url}/api/machine/5000`, connections: 4, seconds: DURATION }
+  // Hostile bodies for machine create: a 1 MB name, and 100,000 nested elements (arrays in JSON).
+  const NAME = 'x'.repeat(1024 * 1024)
+  const DEPTH = 100_000
+  const hostile = {
+    nameXml: { type: 'application/xml', status: 400, text: `<machine><name>${NAME}</name><image>debian-12</image><size>sbx.small</size><location>sbx-eu-1</location></machine>` },
+    nameJson: { type: 'application/json', status: 400, text: JSON.stringify({ name: NAME, image: 'debian-12', size: 'sbx.small', location: 'sbx-eu-1' }) },
+    deepXml: { type: 'application/xml', status: 400, text: `<machine><name>deep</name><image>${'<a>'.repeat(DEPTH)}${'</a>'.repeat(DEPTH)}</image></machine>` },
+    deepJson: { type: 'application/json', status: 400, text: `{"name":"deep","image":${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}}` }
+  }
+  const createUrl = `${open.url}/backends/benchbackend/machines`
+  // One client sends the XML bodies five times a second, in turn, while the control client measures.
+  const attacker = () => {
+    let turn = 0
+    const inflight = new Set<Promise<unknown>>()
+    const timer = setInterval(() => {
+      const body = turn++ % 2 === 0 ? hostile.nameXml : hostile.deepXml
+      const sent = fetch(createUrl, { method: 'POST', body: body.text, headers: { 'content-type': body.type, authorization: `Bearer ${TOKEN}` } })
+        .then(async (answer) => { await answer.arrayBuffer(); if (answer.status !== body.status) throw new Error(`attack answered ${answer.status}`) })
+      inflight.add(sent)
+      void sent.finally(() => inflight.delete(sent))
+    }, 200)
+    return async () => { clearInterval(timer); await Promise.all(inflight) }
+  }
+  const control = { url: `${open.url}/api/machine/5000`, connections: 4, seconds: DURATION }
 
-const cases = {
-  bareOne: { url: `${bare.url}/machine/5000`, connections: 10, seconds: DURATION },
-  oneJson: { url: `${api.url}/api/machine/5000`, connections: 10, seconds: DURATION },
-  oneJsonLogged: { url: `${logged.url}/api/machine/5000`, connections: 10, seconds: DURATION },
-  oneXml: { url: `${api.url}/api/machine/5000`, accept: 'application/xml', connections: 10, seconds: DURATION },
-  bareList: { url: `${bare.url}/machines`, connections: 1, seconds: DURATION },
-  list: { url: `${api.url}/api/machine`, connections: 1, seconds: DURATION },
-  refuseNameXml: { url: createUrl, body: hostile.nameXml, connections: 1, seconds: DURATION },
-  refuseNameJson: { url: createUrl, body: hostile.nameJson, connections: 1, seconds: DURATION },
-  refuseDeepXml: { url: createUrl, body: hostile.deepXml, connections: 1, seconds: DURATION },
-  refuseDeepJson: { url: createUrl, body: hostile.deepJson, connections: 1, seconds: DURATION },
-  controlAtRest: control,
-  controlAttacked: { ...control, beside: attacker }
-} satisfies Record<string, Load>
+  const cases = {
+    bareOne: { url: `${bare.url}/machine/5000`, connections: 10, seconds: DURATION },
+    oneJson: { url: `${api.url}/api/machine/5000`, connections: 10, seconds: DURATION },
+    oneJsonLogged: { url: `${logged.url}/api/machine/5000`, connections: 10, seconds: DURATION },
+    oneXml: { url: `${api.url}/api/machine/5000`, accept: 'application/xml', connections: 10, seconds: DURATION },
+    bareList: { url: `${bare.url}/machines`, connections: 1, seconds: DURATION },
+    list: { url: `${api.url}/api/machine`, connections: 1, seconds: DURATION },
+    refuseNameXml: { url: createUrl, body: hostile.nameXml, connections: 1, seconds: DURATION },
+    refuseNameJson: { url: createUrl, body: hostile.nameJson, connections: 1, seconds: DURATION },
+    refuseDeepXml: { url: createUrl, body: hostile.deepXml, connections: 1, seconds: DURATION },
+    refuseDeepJson: { url: createUrl, body: hostile.deepJson, connections: 1, seconds: DURATION },
+    controlAtRest: control,
+    controlAttacked: { ...control, beside: attacker }
+  } satisfies Record<string, Load>
 type Case = keyof typeof cases
 const runs = Object.fromEntries(Object.keys(cases).map((name) => [name, [] as autocannon.Result[]])) as Record<Case, autocannon.Result[]>
 for (const options of Object.values(cases)) await load({ ...options, seconds: 2 }) // warm-up: JIT, caches, pools

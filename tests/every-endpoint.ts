@@ -15,7 +15,7 @@ import { AuditList, TokenCreateBody, TokenCreated, TokenList, User, UserCreateBo
  * the same request: XML is the same document, not a different one.
  */
 export type Call = (method: string, path: string, options: { body?: string, contentType?: string, accept: string }) =>
-  Promise<{ status: number, type: string, text: string, location?: string }>
+Promise<{ status: number, type: string, text: string, location?: string }>
 
 const readXml = createXmlReader({ maxDepth: 32 })
 const Health = { type: 'object', properties: { status: { type: 'string' }, database: { type: 'string' } } }

@@ -14,7 +14,6 @@ function undeclared (operation: any, status: number, contentType: string | undef
   return response.content[media] === undefined ? `${media} is not declared for ${status}` : null
 }
 
-
 /**
  * Property: whatever arrives (random or mutated bodies, headers, query strings and path
  * parameters, at every route of the API document, in JSON and in XML), the answer is never a
@@ -70,8 +69,11 @@ t.test('fuzzing every route: no 5xx, no record written by a refused request', as
     { weight: 2, arbitrary: fc.constant(`Bearer ${TEST_ADMIN_TOKEN}`) },
     { weight: 2, arbitrary: fc.constant(`Bearer ${user.token}`) },
     { weight: 1, arbitrary: fc.constant('Basic ' + Buffer.from(`${adminTokenId}:${TEST_ADMIN_TOKEN}`).toString('base64')) },
-    { weight: 1, arbitrary: fc.constantFrom('Bearer stratus_', 'Basic Zm9vOmJhcg==', '', `Bearer ${TEST_ADMIN_TOKEN}x`, 'Basic', 'Basic !!!', 'Basic ' + Buffer.from('no-colon').toString('base64'),
-      'Basic ' + Buffer.from(`${adminTokenId}:`).toString('base64'), 'Basic ' + Buffer.from(`other:${TEST_ADMIN_TOKEN}`).toString('base64')) })
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('Bearer stratus_', 'Basic Zm9vOmJhcg==', '', `Bearer ${TEST_ADMIN_TOKEN}x`, 'Basic', 'Basic !!!', 'Basic ' + Buffer.from('no-colon').toString('base64'),
+        'Basic ' + Buffer.from(`${adminTokenId}:`).toString('base64'), 'Basic ' + Buffer.from(`other:${TEST_ADMIN_TOKEN}`).toString('base64'))
+    })
   const query = fc.array(fc.tuple(fc.oneof(fc.constantFrom('state', 'since', 'until', 'limit', 'resource_type', 'resource_id', 'user_id', '__proto__'), fc.string()), fc.oneof(fc.constantFrom('active', 'inactive', 'destroyed', 'nope', '-1', '2026-01-01T00:00:00Z'), fc.string(), hostile)), { maxLength: 4 })
 
   // Bodies: a valid one, or one mutated (fields dropped, replaced, added), any JSON value, garbage.
@@ -158,9 +160,12 @@ t.test('the document is the contract: schema-valid bodies are never refused as i
     }
   }
   // The document's schemas with every $ref inlined, as the server's own route schemas are, to encode XML with.
-  const inline = (node: any): any => Array.isArray(node) ? node.map(inline)
-    : node === null || typeof node !== 'object' ? node
-      : node.$ref !== undefined ? inline(document.components.schemas[node.$ref.split('/').pop()])
+  const inline = (node: any): any => Array.isArray(node)
+    ? node.map(inline)
+    : node === null || typeof node !== 'object'
+      ? node
+      : node.$ref !== undefined
+        ? inline(document.components.schemas[node.$ref.split('/').pop()])
         : Object.fromEntries(Object.entries(node).map(([key, value]) => [key, inline(value)]))
   const urlOf = (path: string) => path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(known[name] ?? 'x'))
   const runs = Math.max(50, Math.floor(RUNS / 4))

@@ -66,7 +66,6 @@ async function setUp (cluster: Cluster, settings: Record<string, unknown>) {
   return { backend: backend.body.id as string, key: key.body.id as string }
 }
 
-
 // Thirteen spawned servers over five cases: about 100 s alone, more while another file runs
 // beside it (.taprc jobs: 2); the default 120 s per file is too tight a budget for it.
 t.setTimeout(300_000)

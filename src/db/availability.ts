@@ -92,7 +92,7 @@ export class DatabaseAvailability {
 /** A promise and its resolve (Promise.withResolvers, which Node 20 lacks). */
 function deferred (): { promise: Promise<void>, resolve: () => void } {
   let resolve = (): void => {}
-  const promise = new Promise<void>((done) => { resolve = done })
+  const promise = new Promise<void>((_resolve) => { resolve = _resolve })
   return { promise, resolve }
 }
 

@@ -103,7 +103,8 @@ function publicFromOpenSsh (pem: string): Buffer | null {
   if (cipher === 'none') {
     // Unencrypted: the private section must repeat its check word and hold the same public key.
     const secret = new SshReader(reader.bytes())
-    if (secret.uint32() !== secret.uint32()) return null
+    const check = secret.uint32()
+    if (secret.uint32() !== check) return null
     const type = secret.bytes().toString('latin1')
     if (type !== new SshReader(publicBlob).bytes().toString('latin1')) return null
   }

@@ -25,9 +25,10 @@ declare module 'fastify' {
 
 /** Opens PostgreSQL (or the embedded PGlite), applies pending migrations, closes on shutdown. */
 export default fp<{ databaseUrl: string | undefined, dataDir: string, timeouts: DatabaseTimeouts }>(async function database (app, options) {
-  let availability: DatabaseAvailability | undefined
+  // Probes only once an outage has begun, by which time the database below is open.
+  const availability = new DatabaseAvailability({ probe: async () => database.probe(), log: app.log })
   const database = await openDatabase(options, (error) => {
-    if (availability?.noteFailure(error) !== true) app.log.warn({ err: error }, 'idle database connection lost')
+    if (!availability.noteFailure(error)) app.log.warn({ err: error }, 'idle database connection lost')
   })
   try {
     const applied = await migrate(database.runner)
@@ -36,7 +37,6 @@ export default fp<{ databaseUrl: string | undefined, dataDir: string, timeouts: 
     await database.close()
     throw error
   }
-  availability = new DatabaseAvailability({ probe: database.probe, log: app.log })
   app.decorate('db', database.prisma)
   app.decorate('sql', database.sql)
   app.decorate<JobStore>('jobStore', database.jobStore)

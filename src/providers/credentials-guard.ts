@@ -41,6 +41,7 @@ export class CredentialsGuard implements ProviderDriver {
     const follow = this.driver.followOperations
     return follow === undefined ? undefined : async (operations: readonly OperationRef[]) => this.#watch(async () => follow.call(this.driver, operations))
   }
+
   addTag (id: string, tag: string) { return this.#watch(async () => this.driver.addTag(id, tag)) }
   supports (machine: { size: string | null, image: string | null }, action: MachineAction) { return this.driver.supports(machine, action) }
 }

@@ -2,6 +2,7 @@ import type { TProperties } from '@sinclair/typebox'
 import type { MachineAction } from '../domain/lifecycle.ts'
 import type { MachineState } from '../domain/machine-states.ts'
 import type { ListingBudget } from './kit/listing-budget.ts'
+import type { OperationRef } from './kit/operation-ref.ts'
 
 /**
  * The one small interface every cloud implements. Drivers speak in the backends-API vocabulary
@@ -64,7 +65,6 @@ export interface CreateMachineSpec {
  * it up again in another process: kept on the machine until it has ended (src/providers/kit/operation-ref.ts).
  */
 export type { OperationRef } from './kit/operation-ref.ts'
-import type { OperationRef } from './kit/operation-ref.ts'
 
 /** Where an operation stands: still running, or ended (error: the cloud's reason it failed). */
 export type OperationOutcome = { done: false } | { done: true, error: string | null }

@@ -20,7 +20,6 @@ import type { MachineWithBackend } from './lookup.ts'
 import { readBackendMachines, type MistMachineRow } from './machine-reads.ts'
 import type { Sql } from '../db/sql.ts'
 
-
 /** The create body, with the fields providers add (machineFields), validated by their schemas. */
 export type CreateMachineInput = MachineCreateBody & Record<string, unknown>
 
@@ -85,8 +84,18 @@ export class MachineService {
     // row is written, a watch job finds the cloud's machine by our uuid and adopts it.
     await this.db.machineIntent.create({
       data: {
-        uuid, backendId: backend.id, ownerId: owner.id, name: input.name, kind, size: input.size, image: input.image, location: input.location,
-        keyId: key?.id ?? null, hourlyPrice: size.hourlyPrice, currency: size.currency, adminPassword: sealedPassword
+        uuid,
+        backendId: backend.id,
+        ownerId: owner.id,
+        name: input.name,
+        kind,
+        size: input.size,
+        image: input.image,
+        location: input.location,
+        keyId: key?.id ?? null,
+        hourlyPrice: size.hourlyPrice,
+        currency: size.currency,
+        adminPassword: sealedPassword
       }
     })
     const driver = this.providers.driverFor(backend)

@@ -29,8 +29,15 @@ export class SizeCatalog {
     const rows = sizes.map((size) => {
       const price = parsePrice(size.hourlyPrice, size.currency)
       return {
-        backendId: backend.id, sizeId: size.id, name: size.name, cpus: size.cpus, ramMb: size.ramMb,
-        diskGb: size.diskGb, hourlyPrice: price?.amount ?? null, currency: price?.currency ?? null, fetchedAt
+        backendId: backend.id,
+        sizeId: size.id,
+        name: size.name,
+        cpus: size.cpus,
+        ramMb: size.ramMb,
+        diskGb: size.diskGb,
+        hourlyPrice: price?.amount ?? null,
+        currency: price?.currency ?? null,
+        fetchedAt
       }
     })
     // An upsert, not delete-and-insert: concurrent refreshes (two first creates on a fresh

@@ -197,4 +197,3 @@ t.test('three servers on PostgreSQL: the same, each by itself', async (t) => {
     t.ok(warnings >= 1 && warnings <= 4, `server ${i + 1}: the outages are logged once each, not per failure (${warnings})`)
   }
 })
-

@@ -15,8 +15,18 @@ const SCALAR_TYPES: Record<string, string> = {
 }
 
 interface Field {
-  name: string; kind: string; type: string; isList: boolean; isRequired: boolean; isId: boolean; isUpdatedAt: boolean
-  hasDefaultValue: boolean; nativeType: [string, string[]] | null; dbName?: string | null; relationFromFields?: string[]; relationOnDelete?: string
+  name: string;
+  kind: string;
+  type: string;
+  isList: boolean;
+  isRequired: boolean;
+  isId: boolean;
+  isUpdatedAt: boolean
+  hasDefaultValue: boolean;
+  nativeType: [string, string[]] | null;
+  dbName?: string | null;
+  relationFromFields?: string[];
+  relationOnDelete?: string
 }
 interface Model { name: string; dbName: string | null; fields: Field[]; primaryKey: { fields: string[] } | null; uniqueFields: string[][] }
 

@@ -99,7 +99,9 @@ export class AzureFake extends CloudFake {
       location: 'westeurope',
       tags: fields.tags ?? {},
       properties: {
-        vmId: randomUUID(), provisioningState: 'Succeeded', hardwareProfile: { vmSize: 'Standard_B1s' },
+        vmId: randomUUID(),
+        provisioningState: 'Succeeded',
+        hardwareProfile: { vmSize: 'Standard_B1s' },
         storageProfile: { imageReference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server', version: 'latest' }, osDisk: { name: `${name}_OsDisk`, createOption: 'FromImage' } },
         networkProfile: { networkInterfaces: [{ id: nic.id }] },
         osProfile: { computerName: name, adminUsername: 'azureuser' }

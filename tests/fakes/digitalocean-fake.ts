@@ -85,8 +85,20 @@ export class DigitalOceanFake extends CloudFake {
   addDroplet (token: string, fields: Partial<FakeDroplet> = {}): FakeDroplet {
     const id = this.#nextId++
     const droplet: FakeDroplet = {
-      id, name: `outside-${id}`, status: 'active', size_slug: 's-1vcpu-1gb', region: 'ams3', image: 'ubuntu-24-04-x64', tags: [], user_data: null,
-      ssh_keys: [], monitoring: false, created_at: new Date().toISOString(), publicIp: ip('198.51.100', id), privateIp: ip('10.110', id), ...fields
+      id,
+      name: `outside-${id}`,
+      status: 'active',
+      size_slug: 's-1vcpu-1gb',
+      region: 'ams3',
+      image: 'ubuntu-24-04-x64',
+      tags: [],
+      user_data: null,
+      ssh_keys: [],
+      monitoring: false,
+      created_at: new Date().toISOString(),
+      publicIp: ip('198.51.100', id),
+      privateIp: ip('10.110', id),
+      ...fields
     }
     this.account(token).droplets.set(id, droplet)
     return droplet
@@ -183,9 +195,21 @@ export class DigitalOceanFake extends CloudFake {
       const tags = (body.tags ?? []) as string[]
       for (const tag of tags) account.tags.add(tag)
       const droplet: FakeDroplet = {
-        id, name: body.name as string, status: 'new', size_slug: body.size as string, region: body.region as string, image: body.image as string, tags,
-        user_data: (body.user_data as string | undefined) ?? null, ssh_keys: keys, monitoring: body.monitoring === true, created_at: new Date().toISOString(),
-        publicIp: ip('203.0.113', id), privateIp: ip('10.110', id), target: 'active', settlesAt: Date.now() + this.bootMs
+        id,
+        name: body.name as string,
+        status: 'new',
+        size_slug: body.size as string,
+        region: body.region as string,
+        image: body.image as string,
+        tags,
+        user_data: (body.user_data as string | undefined) ?? null,
+        ssh_keys: keys,
+        monitoring: body.monitoring === true,
+        created_at: new Date().toISOString(),
+        publicIp: ip('203.0.113', id),
+        privateIp: ip('10.110', id),
+        target: 'active',
+        settlesAt: Date.now() + this.bootMs
       }
       account.droplets.set(id, droplet)
       return send(202, { droplet: this.#present(droplet), links: { actions: [{ id: id * 10, rel: 'create', href: `${this.url}/actions/${id * 10}` }] } })

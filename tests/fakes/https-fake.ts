@@ -50,13 +50,13 @@ export async function startHttpsFake (handler: FakeHandler): Promise<HttpsFake> 
     })
   })
   server.keepAliveTimeout = 1000
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {
     origin: `https://127.0.0.1:${port}`,
     close: async () => {
       server.closeAllConnections()
-      await new Promise<void>((done) => server.close(() => done()))
+      await new Promise<void>((resolve) => server.close(() => resolve()))
     }
   }
 }
@@ -116,10 +116,10 @@ export abstract class CloudFake {
     const auth = request.headers.authorization ?? ''
     const token = auth.startsWith('Bearer ') ? auth.slice(7) : null
     this.requests.push({ method: request.method, path: request.url.pathname + request.url.search, token, at: Date.now() })
-    if (this.latencyMs > 0) await new Promise((done) => setTimeout(done, Math.random() * this.latencyMs))
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * this.latencyMs))
     const fault = this.faults.take(request)
     if (fault !== undefined) {
-      if (fault.delayMs !== undefined) await new Promise((done) => setTimeout(done, fault.delayMs))
+      if (fault.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, fault.delayMs))
       if (fault.status === 0) return // never answers: the client's timeout must end it
       // -1: the work is done, but the answer comes only after the delay (a lost answer).
       if (fault.status !== -1) return sendJson(response, fault.status, fault.body ?? this.faultBody(fault.status), fault.headers)

@@ -46,7 +46,7 @@ t.test('the edge', async (t) => {
     }
     // The path with a NUL in it is audited, its refusal included, not lost.
     const entry = await eventually(async () => {
-      const res = await app.inject({ method: 'GET', url: `/api/audit?resource_type=machine&limit=50` })
+      const res = await app.inject({ method: 'GET', url: '/api/audit?resource_type=machine&limit=50' })
       return json(res.body).find((e: any) => e.status === 400 && e.path.includes('%00'))
     })
     t.equal(entry.outcome, 'refused')
@@ -64,6 +64,7 @@ t.test('the edge', async (t) => {
     await app.db.machine.update({ where: { id: machine.id }, data: { name: 'bad\u0001\uFFFEtext\uFFFF' } })
     const res = await app.inject({ method: 'GET', url: `/api/machine/${machine.id}`, headers: { accept: 'application/xml' } })
     t.equal(res.statusCode, 200)
+    // eslint-disable-next-line no-control-regex -- the test is about control characters
     t.notMatch(res.body, /[\u0001\uFFFE\uFFFF]/)
     t.match(res.body, /<name>bad\uFFFD\uFFFDtext\uFFFD<\/name>/)
     await app.db.machine.update({ where: { id: machine.id }, data: { name: 'web-1' } })
@@ -94,7 +95,9 @@ t.test('the edge', async (t) => {
 
   t.test('an XML map or array with stray text is refused, as its JSON twin is', async (t) => {
     const res = await app.inject({
-      method: 'POST', url: '/backends', headers: { 'content-type': 'application/xml' },
+      method: 'POST',
+      url: '/backends',
+      headers: { 'content-type': 'application/xml' },
       payload: '<backend><title>t</title><provider>sandbox</provider><api_key>k</api_key><faults>garbage</faults></backend>'
     })
     isProblem(t, res, 400)
@@ -122,7 +125,6 @@ t.test('the edge', async (t) => {
     isProblem(t, await bare('name=form'), 415, 'unsupported-media-type')
     isProblem(t, await app.inject({ method: 'POST', url: `/api/machine/${machine.id}`, payload: 'plain', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported-media-type')
   })
-
 })
 
 t.test('/health is never rate-limited', async (t) => {

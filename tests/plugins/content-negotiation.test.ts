@@ -74,7 +74,9 @@ t.test('content negotiation and problem details', async (t) => {
 
   t.test('XML bodies are validated by the same schema as JSON ones', async (t) => {
     const viaXml = await app.inject({
-      method: 'POST', url: '/backends', headers: { 'content-type': 'application/xml' },
+      method: 'POST',
+      url: '/backends',
+      headers: { 'content-type': 'application/xml' },
       payload: '<backend><title></title><provider>sandbox</provider><boot_delay_ms>soon</boot_delay_ms><color>red</color></backend>'
     })
     const viaJson = await app.inject({

@@ -225,4 +225,3 @@ async function scenarios (t: Test, harness: ProviderHarness, format: Format, app
     })
   }
 }
-

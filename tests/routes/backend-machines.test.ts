@@ -14,9 +14,21 @@ t.test('list: exactly the document\'s fields, can_* true only when valid now', a
   const [listed] = json(res.body)
   t.same(Object.keys(listed), DOCUMENT_FIELDS)
   t.match(listed, {
-    can_start: false, can_reboot: true, can_stop: true, can_destroy: true, can_tag: true,
-    uuid: /^[0-9a-f-]{36}$/, name: 'WebServer 3', tags: [], state: 'running', id: machine.providerId,
-    imageId: 'debian-12', size: 'sbx.small', public_ips: [/^203\.0\.113\./], private_ips: [/^10\.20\./], extra: { instance_id: machine.providerId }
+    can_start: false,
+    can_reboot: true,
+    can_stop: true,
+    can_destroy: true,
+    can_tag: true,
+    uuid: /^[0-9a-f-]{36}$/,
+    name: 'WebServer 3',
+    tags: [],
+    state: 'running',
+    id: machine.providerId,
+    imageId: 'debian-12',
+    size: 'sbx.small',
+    public_ips: [/^203\.0\.113\./],
+    private_ips: [/^10\.20\./],
+    extra: { instance_id: machine.providerId }
   })
   t.notMatch(res.body, /adminPassword|admin_password/)
 
@@ -35,7 +47,9 @@ t.test('create: the document\'s response, Location, price and a sealed admin pas
   const backend = await addSandboxBackend(app)
   const key = await addKey(app)
   const res = await app.inject({
-    method: 'POST', url: `/backends/${backend}/machines`, headers: { accept: 'application/xml', 'content-type': 'application/xml' },
+    method: 'POST',
+    url: `/backends/${backend}/machines`,
+    headers: { accept: 'application/xml', 'content-type': 'application/xml' },
     payload: `<machine><name>devserver</name><key>${key}</key><size>sbx.medium</size><script>echo 1 &gt; /root/config</script><image>ubuntu-24.04</image><location>sbx-us-1</location><monitoring>true</monitoring><image_extra></image_extra><disk></disk></machine>`
   })
   t.equal(res.statusCode, 201, res.body)
@@ -62,7 +76,7 @@ t.test('create: bad input is a clear 4xx and writes nothing', async (t) => {
     ['unknown size', { ...base, size: 'huge' }, 422, 'unknown-reference'],
     ['unknown image', { ...base, image: 'windows-95' }, 422, 'provider-rejected'],
     ['docker field, without a docker provider loaded', { ...base, docker_command: '/bin/bash' }, 400, 'validation-failed'],
-    ['bad port key', { ...base, docker_exposed_ports: { 'http': {} } }, 400, 'validation-failed'],
+    ['bad port key', { ...base, docker_exposed_ports: { http: {} } }, 400, 'validation-failed'],
     ['host port out of range (the document\'s own 88888)', { ...base, docker_port_bindings: { '8888/tcp': [{ HostPort: '88888' }] } }, 400, 'validation-failed'],
     ['wrong type', { ...base, monitoring: 'very' }, 400, 'validation-failed'],
     ['unknown field', { ...base, colour: 'blue' }, 400, 'validation-failed']

@@ -6,7 +6,8 @@ t.test('backends: create, read, update, delete; credentials never answered', asy
   const app = await buildTestApp(t)
 
   const created = await app.inject({
-    method: 'POST', url: '/backends',
+    method: 'POST',
+    url: '/backends',
     payload: { title: 'My sandbox', provider: 'sandbox', api_key: 'very-secret-api-key', boot_delay_ms: 10 }
   })
   t.equal(created.statusCode, 201)

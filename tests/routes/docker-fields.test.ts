@@ -54,7 +54,9 @@ t.test('docker_* fields are accepted and validated for docker backends', async (
   })
   t.equal(created.statusCode, 201, created.body)
   const viaXml = await app.inject({
-    method: 'POST', url: `/backends/${backend}/machines`, headers: { 'content-type': 'application/xml' },
+    method: 'POST',
+    url: `/backends/${backend}/machines`,
+    headers: { 'content-type': 'application/xml' },
     payload: '<machine><name>x</name><size>sbx.small</size><image>debian-12</image><location>sbx-eu-1</location><docker_command>/bin/sh</docker_command>' +
       '<docker_exposed_ports><entry key="8888/tcp"></entry></docker_exposed_ports>' +
       '<docker_port_bindings><entry key="8888/tcp"><binding><HostPort>8888</HostPort></binding></entry></docker_port_bindings></machine>'

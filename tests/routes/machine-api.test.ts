@@ -75,7 +75,8 @@ t.test('machine API: rename in JSON and XML, answered like GET', async (t) => {
   t.match(json(renamed.body), { id: machine.id, name: 'New name', state: 'active', adminPassword: String })
 
   const viaXml = await app.inject({
-    method: 'POST', url: `/api/machine/${machine.id}`,
+    method: 'POST',
+    url: `/api/machine/${machine.id}`,
     headers: { 'content-type': 'application/xml', accept: 'application/xml' },
     payload: '<machine>\n  <name>Name &amp; more</name>\n</machine>'
   })
@@ -98,7 +99,8 @@ t.test('machine API: control in XML; start only from inactive, stop only from ac
   const backend = await addSandboxBackend(app)
   const machine = await createMachine(app, backend, await addKey(app))
   const control = (action: string) => app.inject({
-    method: 'POST', url: `/api/machine/${machine.id}/control`,
+    method: 'POST',
+    url: `/api/machine/${machine.id}/control`,
     headers: { 'content-type': 'application/xml', accept: 'application/xml' },
     payload: `<control><action>${action}</action></control>`
   })

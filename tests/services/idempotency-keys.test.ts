@@ -9,7 +9,9 @@ t.test('an Idempotency-Key is kept 24 hours: used again after that it is a new r
   const backend = await addSandboxBackend(app, { boot_delay_ms: 0 })
   const key = await addKey(app)
   const create = async (idempotencyKey: string, name: string) => app.inject({
-    method: 'POST', url: `/backends/${backend}/machines`, headers: { 'idempotency-key': idempotencyKey },
+    method: 'POST',
+    url: `/backends/${backend}/machines`,
+    headers: { 'idempotency-key': idempotencyKey },
     payload: { name, key, image: 'debian-12', location: 'sbx-eu-1', size: 'sbx.small' }
   })
   const age = async (idempotencyKey: string, ms: number) =>

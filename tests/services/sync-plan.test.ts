@@ -16,10 +16,33 @@ const INTENT_GRACE = 120_000
 
 function record (id: number, state: MachineState, overrides: Partial<Machine> = {}): Machine {
   return {
-    id, uuid: `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`, backendId: 'b', providerId: `p${id}`, name: `m${id}`, state, kind: 'vm',
-    size: 's', image: 'i', location: 'l', keyId: null, publicIps: [], privateIps: [], tags: [], extra: {}, hourlyPrice: null, currency: null,
-    lastTransition: new Date(NOW - 60_000), publicUrl: null, adminPassword: null, ownerId: 'u', createdAt: new Date(NOW - 3_600_000),
-    updatedAt: new Date(NOW - 60_000), destroyedAt: null, missingPasses: 0, operation: null, lastError: null,
+    id,
+    uuid: `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`,
+    backendId: 'b',
+    providerId: `p${id}`,
+    name: `m${id}`,
+    state,
+    kind: 'vm',
+    size: 's',
+    image: 'i',
+    location: 'l',
+    keyId: null,
+    publicIps: [],
+    privateIps: [],
+    tags: [],
+    extra: {},
+    hourlyPrice: null,
+    currency: null,
+    lastTransition: new Date(NOW - 60_000),
+    publicUrl: null,
+    adminPassword: null,
+    ownerId: 'u',
+    createdAt: new Date(NOW - 3_600_000),
+    updatedAt: new Date(NOW - 60_000),
+    destroyedAt: null,
+    missingPasses: 0,
+    operation: null,
+    lastError: null,
     ...overrides
   } as Machine
 }

@@ -18,10 +18,21 @@ t.test('lists render in the GATE document\'s shape', async (t) => {
 
 t.test('a machine round-trips through XML, maps and untyped values included', async (t) => {
   const machine = {
-    can_start: false, can_reboot: true, uuid: '7c1e6f0e-8c4b-4a8e-9d3e-0e6f2b6b7d10', name: 'a <b> & "c"', tags: ['x', ''],
-    can_stop: true, can_destroy: true,
+    can_start: false,
+    can_reboot: true,
+    uuid: '7c1e6f0e-8c4b-4a8e-9d3e-0e6f2b6b7d10',
+    name: 'a <b> & "c"',
+    tags: ['x', ''],
+    can_stop: true,
+    can_destroy: true,
     extra: { status: 'running', launchindex: 0, monitored: false, groups: [null, 'g'], tags: { Name: 'web' }, 'key with/odd:chars': 'v', empty: '' },
-    public_ips: ['203.0.113.5'], private_ips: [], imageId: null, state: 'running', can_tag: true, id: 'i-1', size: 't1.micro'
+    public_ips: ['203.0.113.5'],
+    private_ips: [],
+    imageId: null,
+    state: 'running',
+    can_tag: true,
+    id: 'i-1',
+    size: 't1.micro'
   }
   const xml = toXml(MistMachine, machine)
   t.match(xml, /<tags><tag>x<\/tag><tag><\/tag><\/tags>/)
@@ -34,7 +45,11 @@ t.test('a machine round-trips through XML, maps and untyped values included', as
 t.test('docker maps with keys that are not XML names round-trip into the body schema', async (t) => {
   const MachineCreateBody = machineCreateBody([['docker', { title: 'docker', machineKind: 'container', credentials: {}, settings: {}, machineFields: DockerMachineFields, connect: () => { throw new Error('schemas only') } }]])
   const create = {
-    name: 'c', image: 'img', location: 'l', size: 'default', docker_command: '/bin/bash',
+    name: 'c',
+    image: 'img',
+    location: 'l',
+    size: 'default',
+    docker_command: '/bin/bash',
     docker_env: { SOMEVAR: 'True' },
     docker_exposed_ports: { '8888/tcp': {}, '4977/tcp': {} },
     docker_port_bindings: { '8888/tcp': [{ HostPort: '8888' }], '4977/tcp': [{ HostPort: '4977' }] },
