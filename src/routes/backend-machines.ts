@@ -40,7 +40,7 @@ const backendMachines: FastifyPluginAsyncTypebox<{ bodyLimit: number }> = async 
     }
   }, async (request, reply) => {
     // A listing that ends after this moment is as fresh as this request needs (shared by concurrent lists).
-    const since = Date.now()
+    const since = performance.now()
     const backend = await findBackend(app.db, actor(request), request.params.backend_id)
     const driver = app.providers.driverFor(backend)
     // Answered from the records in JSON: the document as PostgreSQL wrote its fields, rendered

@@ -38,9 +38,10 @@ export class BackendWatcher {
   /** Passes under way on this server, by backend: concurrent list requests share one. */
   readonly #passes = new Map<string, Promise<SyncResult>>()
   /**
-   * The last pass of each backend on this server and when it ended: a list that began before it
-   * ended (it read the backend as stale while the pass ran) takes its result instead of listing
-   * again. Bounded: only the most recent backends are kept.
+   * The last pass of each backend on this server and when it ended (performance.now(): monotonic
+   * and finer than a millisecond, so a pass that ended before a list began is never taken for one
+   * that ended after): a list that began before it ended (it read the backend as stale while the
+   * pass ran) takes its result instead of listing again. Bounded: only the most recent backends are kept.
    */
   readonly #ended = new Map<string, { at: number, result: SyncResult }>()
 
@@ -100,13 +101,13 @@ export class BackendWatcher {
    * One pass over a backend the caller has read (enabled), now, on this server (a list request);
    * unsettled machines get a watch job.
    */
-  async syncNow (backend: Backend, cause: TransitionCause, since = Date.now()): Promise<SyncResult> {
+  async syncNow (backend: Backend, cause: TransitionCause, since = performance.now()): Promise<SyncResult> {
     const ended = this.#ended.get(backend.id)
-    let pass = this.#passes.get(backend.id) ?? (ended !== undefined && ended.at >= since ? Promise.resolve(ended.result) : undefined)
+    let pass = this.#passes.get(backend.id) ?? (ended !== undefined && ended.at > since ? Promise.resolve(ended.result) : undefined)
     if (pass === undefined) {
       pass = this.#pass(backend, cause).then((result) => {
         this.#ended.delete(backend.id)
-        this.#ended.set(backend.id, { at: Date.now(), result })
+        this.#ended.set(backend.id, { at: performance.now(), result })
         if (this.#ended.size > ENDED_PASSES_KEPT) this.#ended.delete(this.#ended.keys().next().value!)
         return result
       }).finally(() => this.#passes.delete(backend.id))

@@ -224,9 +224,9 @@ export class MachineService {
    * The backend's machines for a list: read from its provider (one listing) with what changed
    * recorded, machines still unsettled left to a watch job; or, when some server listed the
    * backend whole within LIST_FRESH_MS (or it is disabled, and so not asked), as recorded.
-   * `since`: when the request began; a pass of this server that ended after it answers it too.
+   * `since`: when the request began (performance.now()); a pass of this server that ended after it answers it too.
    */
-  async list (backend: Backend, since: number = Date.now()): Promise<MistMachineRow[]> {
+  async list (backend: Backend, since: number = performance.now()): Promise<MistMachineRow[]> {
     if (this.mustList(backend)) return (await this.watcher.syncNow(backend, 'provider_sync', since)).machines
     return readBackendMachines(this.sql, backend.id)
   }
