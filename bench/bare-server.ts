@@ -1,6 +1,7 @@
 // The baseline: bare Fastify + node-postgres doing the same queries as the API, no framework on top.
 import Fastify from 'fastify'
 import pg from 'pg'
+import { GATE_STATE_OF, type MachineState } from '../src/domain/machine-states.ts'
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 })
 const app = Fastify()
@@ -13,23 +14,12 @@ app.get('/machine/:id', async (request) => {
 })
 
 // The same document as GET /api/machine (same rows, same bytes): the GATE list needs absolute
-// urls and the machine-API state, which triples the body over bare {id, state} rows.
-const GATE_STATE: Record<string, string> = {
-  pending: 'pending',
-  starting: 'pending',
-  rebooting: 'pending',
-  unknown: 'pending',
-  running: 'active',
-  stopping: 'stopping',
-  destroying: 'stopping',
-  stopped: 'inactive',
-  suspended: 'inactive',
-  error: 'inactive'
-}
+// urls and the machine-API state (the project's one table of it), which triples the body over
+// bare {id, state} rows.
 app.get('/machines', async (request) => {
   const { rows } = await pool.query("SELECT id, state FROM machines WHERE state <> 'terminated' ORDER BY id")
   const base = `${request.protocol}://${request.host}`
-  return rows.map((row) => ({ id: row.id, url: `${base}/api/machine/${row.id}`, state: GATE_STATE[row.state] }))
+  return rows.map((row) => ({ id: row.id, url: `${base}/api/machine/${row.id}`, state: GATE_STATE_OF[row.state as MachineState] }))
 })
 
 app.addHook('onClose', async () => pool.end())

@@ -215,7 +215,7 @@ console.log('')
 for (const ratio of ratios) console.log(`${ratio.name.padEnd(42)} ${fmt(ratio.value, 2).padStart(6)}  (target ${ratio.target}) ${ratio.ok(ratio.value) ? 'met' : 'MISSED'}`)
 
 // Growth: what each action adds to the database (rows, table and index bytes), for sizing it
-// (README, "Sizing the database"). Machines are created, stopped and started through the API on a
+// (docs/benchmarks.md, "Sizing the database"). Machines are created, stopped and started through the API on a
 // server that watches them settle, and the tables are measured before and after.
 const GROWTH_MACHINES = 200
 async function measureGrowth (): Promise<void> {

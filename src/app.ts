@@ -81,7 +81,7 @@ function createApp (config: Config, options: BuildOptions) {
     bodyLimit: Math.min(SMALL_BODY_LIMIT_BYTES, config.bodyLimitBytes),
     // Ids are at most 64 characters, a provider's machine id 255: a longer path segment is refused.
     routerOptions: { maxParamLength: MAX_SEGMENT },
-    // Time limits on connections (README, "Time limits"): a request must arrive whole within
+    // Time limits on connections (docs/security.md, "Time limits"): a request must arrive whole within
     // requestTimeout (then 408, answered by answerClientError), a silent socket is closed.
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.idleTimeoutMs,

@@ -86,7 +86,7 @@ t.test('the server that accepted a stop dies mid-transition; another records the
   const killedAt = Date.now()
   t.equal(await stateOf(cluster.db, id), 'stopping')
 
-  // The bound the README states: the stop's own delay, or a dead server's job expiring (twice
+  // The bound docs/operations.md states: the stop's own delay, or a dead server's job expiring (twice
   // the lease) and being taken up (maintenance, a worker's poll, one poll interval), plus slack.
   const bound = Math.max(1500, 2 * LEASE_MS + MAINTENANCE_MS + JOB_POLL_MS + POLL_MS) + 3000
   await until('stopped, recorded by a surviving server', async () => await stateOf(cluster.db, id) === 'stopped', bound)

@@ -14,7 +14,7 @@ export type MachineState = (typeof MACHINE_STATES)[number]
 export const GATE_STATES = ['active', 'inactive', 'pending', 'stopping', 'destroyed'] as const
 export type GateState = (typeof GATE_STATES)[number]
 
-/** backends-API state -> machine-API state (documented in README, "Machine states"). */
+/** backends-API state -> machine-API state (documented in docs/api.md, "Machine states"). */
 export const GATE_STATE_OF: Readonly<Record<MachineState, GateState>> = {
   pending: 'pending',
   starting: 'pending',

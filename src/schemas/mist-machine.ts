@@ -13,7 +13,7 @@ const ListedExtra = Type.Record(Type.String(), Type.Unknown(), {
 const Ips = (what: string) => Type.Array(Type.String({ xml: { name: 'ip' } }), { description: `${what} IP addresses` })
 
 export const MachineState = Type.Union(MACHINE_STATES.map((s) => Type.Literal(s)), {
-  description: 'Backends-API state; see README "Machine states" for how it maps onto the machine API'
+  description: 'Backends-API state; see docs/api.md, "Machine states", in the project for how it maps onto the machine API'
 })
 
 export const MistMachine = Type.Object({

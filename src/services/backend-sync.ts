@@ -53,7 +53,7 @@ export async function syncBackend (db: PrismaClient, driver: ProviderDriver, bac
   await endOperations(db, plan.operationsEnded)
   await countMissing(db, plan.missing)
   await applyDetails(db, plan.details, at)
-  const moved = await applyTransitions(db, plan.transitions, options.cause, at)
+  const moved = await applyTransitions(db, plan.transitions, at)
   // A change that lost to a concurrent one (an action meanwhile) is read back as it now stands.
   const lost = plan.transitions.filter((change) => !moved.has(change.machineId)).map((change) => change.machineId)
   const reread = lost.length === 0 ? [] : await db.machine.findMany({ where: { id: { in: lost } } })
@@ -75,8 +75,8 @@ export async function syncBackend (db: PrismaClient, driver: ProviderDriver, bac
   // A machine whose operation still runs was kept in its transitional state: counted here too.
   let unsettled = machines.filter((machine) => isTransitional(machine.state)).length + plan.intentsInFlight
   for (const { uuid } of plan.fail) await failIntent(db, uuid)
-  for (const { uuid, found } of plan.settle) {
-    const adopted = await settleIntent(db, intents.find((intent) => intent.uuid === uuid)!, found)
+  for (const { intent, found } of plan.settle) {
+    const adopted = await settleIntent(db, intent, found)
     if (adopted !== null && adopted.state !== 'terminated') {
       machines.push(adopted)
       if (isTransitional(adopted.state)) unsettled++

@@ -26,6 +26,11 @@ export interface WatcherOptions {
 
 const MAX_BACKOFF_MS = 30_000
 const ENDED_PASSES_KEPT = 256
+/**
+ * How long a pass's result is kept for the lists that began while it ran: they reach it within
+ * milliseconds (a backend read, a driver looked up); a whole account's machines are not held longer.
+ */
+const ENDED_PASS_KEPT_MS = 2000
 
 /**
  * Keeps machine records in line with their clouds, as jobs: a backend with unsettled machines is
@@ -41,7 +46,8 @@ export class BackendWatcher {
    * The last pass of each backend on this server and when it ended (performance.now(): monotonic
    * and finer than a millisecond, so a pass that ended before a list began is never taken for one
    * that ended after): a list that began before it ended (it read the backend as stale while the
-   * pass ran) takes its result instead of listing again. Bounded: only the most recent backends are kept.
+   * pass ran) takes its result instead of listing again. Bounded: only the most recent backends,
+   * each for ENDED_PASS_KEPT_MS.
    */
   readonly #ended = new Map<string, { at: number, result: SyncResult }>()
 
@@ -106,9 +112,11 @@ export class BackendWatcher {
     let pass = this.#passes.get(backend.id) ?? (ended !== undefined && ended.at > since ? Promise.resolve(ended.result) : undefined)
     if (pass === undefined) {
       pass = this.#pass(backend, cause).then((result) => {
+        const ended = { at: performance.now(), result }
         this.#ended.delete(backend.id)
-        this.#ended.set(backend.id, { at: performance.now(), result })
+        this.#ended.set(backend.id, ended)
         if (this.#ended.size > ENDED_PASSES_KEPT) this.#ended.delete(this.#ended.keys().next().value!)
+        setTimeout(() => { if (this.#ended.get(backend.id) === ended) this.#ended.delete(backend.id) }, ENDED_PASS_KEPT_MS).unref()
         return result
       }).finally(() => this.#passes.delete(backend.id))
       this.#passes.set(backend.id, pass)

@@ -5,7 +5,10 @@ import { detailsDiffer, type DetailChange } from './reconcile.ts'
 import type { BatchedTransition } from './transitions.ts'
 
 /** What one pass knows: the records, one complete listing, the operations' outcomes, the creates in flight. */
-export interface PassInput {
+/** What the planner reads of a create in flight (the pass hands over whole intents, and gets them back to settle). */
+export type IntentView = Pick<MachineIntent, 'uuid' | 'state' | 'createdAt'>
+
+export interface PassInput<I extends IntentView = IntentView> {
   /** The backend's records that are not destroyed, read before the listing. */
   records: readonly Machine[]
   /** One complete listing of the cloud (a listing with a failed page never reaches the planner). */
@@ -13,7 +16,7 @@ export interface PassInput {
   /** Pending operations' outcomes by machine id; a machine absent here has none that could be read. */
   operations: ReadonlyMap<number, OperationOutcome>
   /** Creates recorded before the cloud was called, read after the listing. */
-  intents: ReadonlyArray<Pick<MachineIntent, 'uuid' | 'state' | 'createdAt'>>
+  intents: readonly I[]
   now: number
   /** Why the pass runs: the cause of the changes that settle what an action (or a restart) left in motion. */
   cause: TransitionCause
@@ -25,11 +28,10 @@ export interface PassInput {
 
 export interface PlannedTransition extends BatchedTransition {
   record: Machine
-  cause: TransitionCause
 }
 
 /** What the pass writes, each decided once, here, with no database and no cloud. */
-export interface PassPlan {
+export interface PassPlan<I extends IntentView = IntentView> {
   /** State changes, each with its own cause. */
   transitions: PlannedTransition[]
   /** Changes of what the listing says besides the state (addresses, extra). */
@@ -41,7 +43,7 @@ export interface PassPlan {
   /** Operations to forget: ended, or their machine settled without them. */
   operationsEnded: Array<{ id: number, operation: string }>
   /** Creates whose machine the listing shows: adopt it into a record. */
-  settle: Array<{ uuid: string, found: ProviderMachine }>
+  settle: Array<{ intent: I, found: ProviderMachine }>
   /** Creates the cloud never made (cut off, or given up): marked failed, kept for a late arrival. */
   fail: Array<{ uuid: string, state: string }>
   /** Creates still on their way (their creator may still record them): the watch keeps looking. */
@@ -81,9 +83,9 @@ function isStale (record: Machine, seen: ProviderMachine | null, now: number, gr
  * - a create is adopted as soon as its creator has ended (recorded it, or given up), or once it
  *   has been in flight longer than the intent grace (a crash); never while it may still record.
  */
-export function planPass (input: PassInput): PassPlan {
+export function planPass<I extends IntentView> (input: PassInput<I>): PassPlan<I> {
   const observed = new Map(input.listing.map((machine) => [machine.id, machine]))
-  const plan: PassPlan = { transitions: [], details: [], kept: [], missing: [], operationsEnded: [], settle: [], fail: [], intentsInFlight: 0, adopt: [] }
+  const plan: PassPlan<I> = { transitions: [], details: [], kept: [], missing: [], operationsEnded: [], settle: [], fail: [], intentsInFlight: 0, adopt: [] }
   for (const record of input.records) {
     const operation = input.operations.get(record.id)
     // Forgotten when it ended, or when its machine settled without it (read by the listing while it could not be read).
@@ -123,7 +125,7 @@ export function planPass (input: PassInput): PassPlan {
     const young = input.now - intent.createdAt.getTime() < input.intentGraceMs
     // Its creator may still record it (the call has not ended): not ours to touch.
     if (intent.state === 'creating' && young) { plan.intentsInFlight++; continue }
-    if (found !== null) { plan.settle.push({ uuid: intent.uuid, found }); continue }
+    if (found !== null) { plan.settle.push({ intent, found }); continue }
     // Given up by its creator (a timeout): the cloud may still show it in a moment.
     if (intent.state === 'abandoned' && young) { plan.intentsInFlight++; continue }
     // A failed intent is kept for the case its machine turns up late; until then nothing to do.

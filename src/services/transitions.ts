@@ -19,13 +19,13 @@ export interface AppliedTransition {
   machine: Machine
   from: MachineState
   /** What the change replaced, so that a claim the cloud then refused can be undone (undoClaim). */
-  undo: { transitionId: bigint, lastTransition: Date, lastError: string | null }
+  undo: { transitionId: bigint, lastTransition: Date }
 }
 
 export async function applyTransition (db: PrismaClient, request: TransitionRequest): Promise<AppliedTransition | null> {
   return db.$transaction(async (tx) => {
-    const [current] = await tx.$queryRaw<Array<{ state: MachineState, lastTransition: Date, lastError: string | null }>>`
-      SELECT state::text AS state, last_transition AS "lastTransition", last_error AS "lastError" FROM machines WHERE id = ${request.machineId} FOR UPDATE`
+    const [current] = await tx.$queryRaw<Array<{ state: MachineState, lastTransition: Date }>>`
+      SELECT state::text AS state, last_transition AS "lastTransition" FROM machines WHERE id = ${request.machineId} FOR UPDATE`
     if (current === undefined || !request.from.includes(current.state)) return null
     const at = new Date()
     const machine = await tx.machine.update({
@@ -41,7 +41,7 @@ export async function applyTransition (db: PrismaClient, request: TransitionRequ
     const row = await tx.transition.create({
       data: { machineId: request.machineId, fromState: current.state, toState: request.to, at, cause: request.cause, detail: request.detail ?? null }
     })
-    return { machine, from: current.state, undo: { transitionId: row.id, lastTransition: current.lastTransition, lastError: current.lastError } }
+    return { machine, from: current.state, undo: { transitionId: row.id, lastTransition: current.lastTransition } }
   })
 }
 
@@ -68,8 +68,8 @@ export interface BatchedTransition {
   from: MachineState
   to: MachineState
   detail?: string
-  /** This change's cause, where it is not the pass's (an action whose operation failed). */
-  cause?: TransitionCause
+  /** Why it changed: each change has its own (src/services/sync-plan.ts decides it). */
+  cause: TransitionCause
   /** The provider's details to store with the change; absent: the machine is gone, addresses are cleared. */
   details?: { publicIps: string[], privateIps: string[], publicUrl: string | null, extra: unknown }
 }
@@ -80,14 +80,14 @@ export interface BatchedTransition {
  * applyTransition), and a history row is written for each one moved. A sync pass over a thousand
  * settling machines is one round trip, not a thousand transactions. Returns the ids moved.
  */
-export async function applyTransitions (db: PrismaClient, changes: readonly BatchedTransition[], cause: TransitionCause, at = new Date()): Promise<Set<number>> {
+export async function applyTransitions (db: PrismaClient, changes: readonly BatchedTransition[], at = new Date()): Promise<Set<number>> {
   if (changes.length === 0) return new Set()
   const rows = changes.map((change) => ({
     id: change.machineId,
     from_state: change.from,
     to_state: change.to,
     detail: change.detail ?? null,
-    cause: change.cause ?? cause,
+    cause: change.cause,
     gone: change.details === undefined,
     public_ips: change.details?.publicIps ?? [],
     private_ips: change.details?.privateIps ?? [],

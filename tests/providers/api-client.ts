@@ -13,7 +13,7 @@ const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</
 /** A body as the format sends it: JSON, or one XML element per field under `root`. */
 function encode (format: Format, root: string, body: Record<string, unknown>): string {
   if (format === 'json') return JSON.stringify(body)
-  // A map is one <entry key="..."> per key (README, "XML").
+  // A map is one <entry key="..."> per key (docs/api.md, "JSON and XML").
   const element = (name: string, value: unknown): string => value !== null && typeof value === 'object'
     ? `<${name}>${Object.entries(value).map(([key, inner]) => `<entry key="${escape(key)}">${escape(String(inner))}</entry>`).join('')}</${name}>`
     : `<${name}>${escape(String(value))}</${name}>`

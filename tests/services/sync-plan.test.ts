@@ -92,7 +92,7 @@ t.test('the table', async (t) => {
     { uuid: 'late', state: 'failed', createdAt: new Date(NOW - 3_600_000) }
   ]
   const creates = planPass(input({ intents, listing: [token('in-flight'), token('given-up'), token('crashed'), token('late')] }))
-  t.same(creates.settle.map((s) => s.uuid), ['given-up', 'crashed', 'late'], 'adopted: a create whose request gave up (at once), one a crash cut off (after the grace), one that turned up late')
+  t.same(creates.settle.map((s) => s.intent.uuid), ['given-up', 'crashed', 'late'], 'adopted: a create whose request gave up (at once), one a crash cut off (after the grace), one that turned up late')
   t.same(creates.fail.map((f) => f.uuid), ['never-made'], 'failed: given up and not listed within the grace')
   t.equal(creates.intentsInFlight, 2, 'still on their way: the one in flight, the one given up and not listed yet')
   t.same(creates.adopt, [], 'none of them is taken for a foreign machine')

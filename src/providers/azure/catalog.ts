@@ -3,7 +3,7 @@ import type { ProviderImage } from '../driver.ts'
 /** The tag that carries our uuid (the create's client token) on a VM. */
 export const CLIENT_TOKEN_TAG = 'stratus-client-token'
 
-/** The marketplace images every Azure backend lists (README, "Azure"); any other URN works too. */
+/** The marketplace images every Azure backend lists (docs/clouds.md, "Azure"); any other URN works too. */
 export const AZURE_IMAGES: readonly ProviderImage[] = [
   { id: 'Canonical:ubuntu-24_04-lts:server:latest', name: 'Ubuntu Server 24.04 LTS', extra: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server' } },
   { id: 'Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest', name: 'Ubuntu Server 22.04 LTS', extra: { publisher: 'Canonical', offer: '0001-com-ubuntu-server-jammy', sku: '22_04-lts-gen2' } },

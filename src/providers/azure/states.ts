@@ -1,7 +1,7 @@
 import type { MachineState } from '../../domain/machine-states.ts'
 
 /**
- * Azure instance-view codes -> our state (README, "Azure"). A provisioning state that says the
+ * Azure instance-view codes -> our state (docs/clouds.md, "Azure"). A provisioning state that says the
  * VM is being made, deleted or has failed wins; otherwise the power state tells.
  */
 export const AZURE_STATES: Readonly<Record<string, MachineState>> = {

@@ -1,7 +1,7 @@
 import type { MachineState } from '../../domain/machine-states.ts'
 
 /**
- * DigitalOcean droplet `status` -> our state (README, "DigitalOcean"). A droplet shows no status
+ * DigitalOcean droplet `status` -> our state (docs/clouds.md, "DigitalOcean"). A droplet shows no status
  * of its own while an action runs (a shutdown reads "active" until it is "off"): the action itself
  * is followed to its end (the driver's followOperations).
  */
