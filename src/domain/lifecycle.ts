@@ -31,3 +31,12 @@ export const transitionalStateOf = (action: MachineAction): MachineState => RULE
 
 /** Where the action ends when it succeeds. */
 export const finalStateOf = (action: MachineAction): MachineState => RULES[action].to
+
+/**
+ * Where each transitional state normally ends: an action's, and a create's "pending" ("unknown"
+ * may end anywhere). Read from the rules above, so the two cannot disagree.
+ */
+export const SETTLES_INTO: Readonly<Partial<Record<MachineState, MachineState>>> = Object.fromEntries([
+  ['pending', 'running'],
+  ...Object.values(RULES).map((rule) => [rule.via, rule.to])
+])

@@ -41,12 +41,3 @@ export function machineStatesFor (gateStates: readonly GateState[]): MachineStat
   const wanted = new Set(gateStates)
   return MACHINE_STATES.filter((state) => wanted.has(GATE_STATE_OF[state]))
 }
-
-/** Where each transitional state normally ends ("unknown" may end anywhere). */
-export const SETTLES_INTO: Readonly<Partial<Record<MachineState, MachineState>>> = {
-  pending: 'running',
-  starting: 'running',
-  rebooting: 'running',
-  stopping: 'stopped',
-  destroying: 'terminated'
-}

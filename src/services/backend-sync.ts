@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { Backend, Machine, PrismaClient, TransitionCause } from '../generated/prisma/client.ts'
 import { isTransitional } from '../domain/machine-states.ts'
-import type { OperationOutcome, ProviderDriver, ProviderMachine } from '../providers/driver.ts'
-import { applyDetails, countMissing } from './reconcile.ts'
-import { applyTransitions } from './transitions.ts'
+import type { OperationOutcome, ProviderDriver } from '../providers/driver.ts'
+import { applyDetails, applyTransitions, countMissing, endOperations, insertMachines, machineFromCloud, settleIntent } from './machine-writer.ts'
 import { planPass } from './sync-plan.ts'
 import { decodeOperationRef } from '../providers/kit/operation-ref.ts'
 
@@ -51,40 +50,28 @@ export async function syncBackend (db: PrismaClient, driver: ProviderDriver, bac
   })
   const at = new Date()
   await endOperations(db, plan.operationsEnded)
-  await countMissing(db, plan.missing)
+  await countMissing(db, plan.missing.map((record) => record.id))
   await applyDetails(db, plan.details, at)
-  const moved = await applyTransitions(db, plan.transitions, at)
+  const moved = (await applyTransitions(db, plan.transitions, at)).map(({ machine }) => machine)
   // A change that lost to a concurrent one (an action meanwhile) is read back as it now stands.
-  const lost = plan.transitions.filter((change) => !moved.has(change.machineId)).map((change) => change.machineId)
+  const won = new Set(moved.map((machine) => machine.id))
+  const lost = plan.transitions.filter((change) => !won.has(change.machineId)).map((change) => change.machineId)
   const reread = lost.length === 0 ? [] : await db.machine.findMany({ where: { id: { in: lost } } })
-  const machines = [
-    ...plan.kept,
-    ...plan.transitions.filter((change) => moved.has(change.machineId)).map((change): Machine => ({
-      ...change.record,
-      ...(change.details ?? { publicIps: [], privateIps: [] }),
-      extra: (change.details?.extra ?? change.record.extra) as Machine['extra'],
-      state: change.to,
-      lastTransition: at,
-      updatedAt: at,
-      missingPasses: 0,
-      destroyedAt: change.to === 'terminated' ? at : change.record.destroyedAt,
-      lastError: change.cause === 'action_failed' ? change.detail ?? null : change.record.lastError
-    })),
-    ...reread
-  ].filter((machine) => machine.state !== 'terminated')
+  const machines = [...plan.kept, ...moved, ...reread].filter((machine) => machine.state !== 'terminated')
   // A machine whose operation still runs was kept in its transitional state: counted here too.
   let unsettled = machines.filter((machine) => isTransitional(machine.state)).length + plan.intentsInFlight
   for (const { uuid } of plan.fail) await failIntent(db, uuid)
+  const settled: Machine[] = []
   for (const { intent, found } of plan.settle) {
-    const adopted = await settleIntent(db, intent, found)
-    if (adopted !== null && adopted.state !== 'terminated') {
-      machines.push(adopted)
-      if (isTransitional(adopted.state)) unsettled++
-    }
+    const row = await settleIntent(db, intent, found, { cause: 'provider_sync', detail: 'adopted: the create was cut off before it was recorded' })
+    if (row !== null) settled.push(row)
   }
-  for (const adopted of await adoptForeign(db, backend, plan.adopt, options.machineKind)) {
-    machines.push(adopted)
-    if (isTransitional(adopted.state)) unsettled++
+  const foreign = plan.adopt.map((found) => machineFromCloud(backend, found, randomUUID(), options.machineKind))
+  const adopted = await insertMachines(db, foreign, { cause: 'provider_sync', detail: 'adopted: created outside Stratus' }, at)
+  for (const row of [...settled, ...adopted]) {
+    if (row.state === 'terminated') continue
+    machines.push(row)
+    if (isTransitional(row.state)) unsettled++
   }
   machines.sort((a, b) => a.id - b.id)
   // A complete listing, recorded: list requests within LIST_FRESH_MS answer from the records, and
@@ -130,104 +117,10 @@ function sample<T> (items: readonly T[], count: number): T[] {
   return pool.slice(0, count)
 }
 
-/** Forgets ended operations, each only if it is still the machine's (no newer action's). */
-async function endOperations (db: PrismaClient, ended: ReadonlyArray<{ id: number, operation: string }>): Promise<void> {
-  if (ended.length === 0) return
-  await db.$executeRaw`UPDATE machines m SET operation = NULL
-    FROM jsonb_to_recordset(${JSON.stringify(ended)}::jsonb) AS e(id int, operation text) WHERE m.id = e.id AND m.operation = e.operation`
-}
-
-/**
- * Machines someone made outside Stratus (the cloud's console, another tool) become records of the
- * backend's owner, priced from the cached sizes, each with its first history row. One statement
- * for all of them (an account may bring ten thousand at once), so it is atomic without a
- * transaction; two servers adopting the same machine at once write it once (the backend +
- * provider id is unique, and a conflicting row is skipped with its history row).
- */
-async function adoptForeign (db: PrismaClient, backend: Backend, found: readonly ProviderMachine[], kind: string): Promise<Machine[]> {
-  if (found.length === 0) return []
-  const rows = found.map((machine) => ({
-    uuid: randomUUID(),
-    provider_id: machine.id,
-    name: machine.name,
-    state: machine.state,
-    size: machine.size,
-    image: machine.image,
-    location: machine.location,
-    public_ips: machine.publicIps,
-    private_ips: machine.privateIps,
-    tags: machine.tags ?? [],
-    extra: machine.extra,
-    public_url: machine.publicUrl
-  }))
-  const at = new Date()
-  return db.$queryRaw<Machine[]>`
-    WITH found AS (
-      SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(uuid uuid, provider_id text, name text, state machine_state, size text,
-        image text, location text, public_ips text[], private_ips text[], tags text[], extra jsonb, public_url text)
-    ), adopted AS (
-      INSERT INTO machines (uuid, backend_id, provider_id, name, state, kind, size, image, location, public_ips, private_ips, tags, extra,
-        hourly_price, currency, last_transition, public_url, owner_id, created_at, updated_at)
-      SELECT f.uuid, ${backend.id}, f.provider_id, f.name, f.state, ${kind}, f.size, f.image, f.location, f.public_ips, f.private_ips, f.tags, f.extra,
-        s.hourly_price, s.currency, ${at}, f.public_url, ${backend.ownerId}, ${at}, ${at}
-      FROM found f LEFT JOIN sizes s ON s.backend_id = ${backend.id} AND s.size_id = f.size
-      ON CONFLICT DO NOTHING
-      RETURNING *
-    ), history AS (
-      INSERT INTO transitions (machine_id, from_state, to_state, at, cause, detail)
-      SELECT id, NULL, state, ${at}, 'provider_sync', 'adopted: created outside Stratus' FROM adopted
-    )
-    SELECT id, uuid::text AS uuid, backend_id AS "backendId", provider_id AS "providerId", name, state::text AS state, kind, size, image, location,
-      key_id AS "keyId", public_ips AS "publicIps", private_ips AS "privateIps", tags, extra, hourly_price AS "hourlyPrice", currency,
-      last_transition AS "lastTransition", public_url AS "publicUrl", admin_password AS "adminPassword", owner_id AS "ownerId",
-      created_at AS "createdAt", updated_at AS "updatedAt", destroyed_at AS "destroyedAt", missing_passes AS "missingPasses", operation, last_error AS "lastError"
-    FROM adopted ORDER BY id`
-}
-
-type Intent = NonNullable<Awaited<ReturnType<PrismaClient['machineIntent']['findUnique']>>>
-
 /**
  * A create the cloud never made (cut off by a crash, or given up after a timeout and still not
  * listed): marked failed, and kept, in case its machine turns up late (it is adopted then).
  */
 async function failIntent (db: PrismaClient, uuid: string): Promise<void> {
   await db.machineIntent.updateMany({ where: { uuid, state: { in: ['creating', 'abandoned'] } }, data: { state: 'failed' } })
-}
-
-/** A create whose creator has ended without recording it: the cloud's machine becomes a record. */
-async function settleIntent (db: PrismaClient, intent: Intent, found: ProviderMachine): Promise<Machine | null> {
-  return db.$transaction(async (tx) => {
-    // The server that made the call may finish meanwhile: whoever removes the intent writes the row.
-    const claimed = await tx.machineIntent.deleteMany({ where: { uuid: intent.uuid } })
-    if (claimed.count === 0) return null
-    const at = new Date()
-    const row = await tx.machine.create({
-      data: {
-        uuid: intent.uuid,
-        backendId: intent.backendId,
-        providerId: found.id,
-        name: intent.name,
-        state: found.state,
-        kind: intent.kind,
-        size: found.size ?? intent.size,
-        image: found.image ?? intent.image,
-        location: found.location ?? intent.location,
-        keyId: intent.keyId,
-        publicIps: found.publicIps,
-        privateIps: found.privateIps,
-        extra: found.extra as object,
-        hourlyPrice: intent.hourlyPrice,
-        currency: intent.currency,
-        lastTransition: at,
-        publicUrl: found.publicUrl,
-        adminPassword: intent.adminPassword,
-        ownerId: intent.ownerId,
-        tags: found.tags ?? []
-      }
-    })
-    await tx.transition.create({
-      data: { machineId: row.id, fromState: null, toState: row.state, at, cause: 'provider_sync', detail: 'adopted: the create was cut off before it was recorded' }
-    })
-    return row
-  })
 }

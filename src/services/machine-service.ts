@@ -11,7 +11,7 @@ import { encodeOperationRef } from '../providers/kit/operation-ref.ts'
 import type { ProviderRegistry } from '../providers/provider-registry.ts'
 import { archivedMachine, invalidFields, Problem } from '../problems.ts'
 import { BACKENDS_API, type Vocabulary } from '../domain/vocabulary.ts'
-import { applyTransition, undoClaim } from './transitions.ts'
+import { claim, recordOperation, settleIntent, undoClaim } from './machine-writer.ts'
 import type { SizeCatalog } from './size-catalog.ts'
 import type { BackendWatcher } from './backend-watcher.ts'
 import type { Principal } from './token-verifier.ts'
@@ -82,7 +82,7 @@ export class MachineService {
     const sealedPassword = this.secrets.seal(adminPassword)
     // The intent is recorded before the cloud is called: if this server dies before the machine
     // row is written, a watch job finds the cloud's machine by our uuid and adopts it.
-    await this.db.machineIntent.create({
+    const intent = await this.db.machineIntent.create({
       data: {
         uuid,
         backendId: backend.id,
@@ -116,40 +116,11 @@ export class MachineService {
 
     let machine: Machine
     try {
-      machine = await this.db.$transaction(async (tx) => {
-        const claimed = await tx.machineIntent.deleteMany({ where: { uuid } })
-        // A watch adopted it meanwhile (this create outlived the intent's grace): that row stands.
-        if (claimed.count === 0) return tx.machine.findUniqueOrThrow({ where: { uuid } })
-        const row = await tx.machine.create({
-          data: {
-            uuid,
-            backendId: backend.id,
-            providerId: created.id,
-            name: input.name,
-            state: created.state,
-            kind,
-            size: created.size ?? input.size,
-            image: created.image ?? input.image,
-            location: created.location ?? input.location,
-            keyId: key?.id ?? null,
-            publicIps: created.publicIps,
-            privateIps: created.privateIps,
-            extra: created.extra as object,
-            hourlyPrice: size.hourlyPrice,
-            currency: size.currency,
-            lastTransition: new Date(),
-            publicUrl: created.publicUrl,
-            // The cloud's operation making it, followed to its end by the watch (backend-sync.ts).
-            operation: created.operation === undefined ? null : encodeOperationRef(created.operation),
-            adminPassword: sealedPassword,
-            ownerId: owner.id
-          }
-        })
-        await tx.transition.create({
-          data: { machineId: row.id, fromState: null, toState: row.state, at: row.lastTransition, cause: 'api_action', detail: 'create' }
-        })
-        return row
-      })
+      const operation = created.operation === undefined ? null : encodeOperationRef(created.operation)
+      // The cloud's operation making it is followed to its end by the watch (backend-sync.ts).
+      // Null: a pass settled the intent meanwhile (this create outlived its grace): that row stands.
+      machine = await settleIntent(this.db, intent, created, { cause: 'api_action', detail: 'create' }, operation) ??
+        await this.db.machine.findFirstOrThrow({ where: { OR: [{ uuid }, { backendId: backend.id, providerId: created.id }] } })
     } catch (error) {
       // Never leave a machine running at the provider that no record knows of.
       await driver.performAction(created.id, 'destroy').catch(() => {})
@@ -168,7 +139,7 @@ export class MachineService {
     if (!driver.supports(machine, action)) {
       throw new Problem('action-not-supported', `${machine.backend.provider} cannot ${words.action(action)} this machine (size ${machine.size ?? 'unknown'})`)
     }
-    const claimed = await applyTransition(this.db, {
+    const claimed = await claim(this.db, {
       machineId: machine.id, from: validFromStates(action), to: transitionalStateOf(action), cause: 'api_action', detail: action
     })
     if (claimed === null) throw await this.#invalidState(machine.id, action, words)
@@ -188,9 +159,7 @@ export class MachineService {
     }
     // Followed to its end by the next syncs, on any server (backend-sync.ts); only while the
     // machine is still in the state this action put it in.
-    if (operation !== undefined) {
-      await this.db.machine.updateMany({ where: { id: machine.id, state: claimed.machine.state }, data: { operation: encodeOperationRef(operation) } })
-    }
+    if (operation !== undefined) await recordOperation(this.db, claimed.machine, encodeOperationRef(operation))
     await this.watcher.watch(machine.backendId, 'api_action')
     return claimed.machine
   }

@@ -1,8 +1,9 @@
 import type { Machine, MachineIntent, TransitionCause } from '../generated/prisma/client.ts'
-import { isTransitional, SETTLES_INTO } from '../domain/machine-states.ts'
+import { isTransitional } from '../domain/machine-states.ts'
+import { SETTLES_INTO } from '../domain/lifecycle.ts'
 import type { OperationOutcome, ProviderMachine } from '../providers/driver.ts'
-import { detailsDiffer, type DetailChange } from './reconcile.ts'
-import type { BatchedTransition } from './transitions.ts'
+import type { DetailChange, StateChange } from './machine-writer.ts'
+import { canonicalJson } from '../domain/canonical-json.ts'
 
 /** What one pass knows: the records, one complete listing, the operations' outcomes, the creates in flight. */
 /** What the planner reads of a create in flight (the pass hands over whole intents, and gets them back to settle). */
@@ -26,7 +27,7 @@ export interface PassInput<I extends IntentView = IntentView> {
   intentGraceMs: number
 }
 
-export interface PlannedTransition extends BatchedTransition {
+export interface PlannedTransition extends StateChange {
   record: Machine
 }
 
@@ -62,6 +63,14 @@ const goneForGood = (record: Machine): boolean => record.state === 'destroying' 
 
 /** What a listing says of a machine besides its state, as a record stores it. */
 export const detailsOf = (seen: ProviderMachine) => ({ publicIps: seen.publicIps, privateIps: seen.privateIps, publicUrl: seen.publicUrl, extra: seen.extra })
+
+/** Whether the cloud's view of a machine differs from its record in anything but state. */
+export const detailsDiffer = (machine: Machine, observed: ProviderMachine): boolean =>
+  machine.missingPasses !== 0 ||
+  machine.publicUrl !== observed.publicUrl ||
+  JSON.stringify(machine.publicIps) !== JSON.stringify(observed.publicIps) ||
+  JSON.stringify(machine.privateIps) !== JSON.stringify(observed.privateIps) ||
+  canonicalJson(machine.extra) !== canonicalJson(observed.extra)
 
 function isStale (record: Machine, seen: ProviderMachine | null, now: number, graceMs: number): boolean {
   if (seen === null || !isTransitional(record.state) || now - record.lastTransition.getTime() >= graceMs) return false
