@@ -3,6 +3,7 @@ import type { Machine } from '../generated/prisma/client.ts'
 import type { MachineState } from '../domain/machine-states.ts'
 import type { Principal } from './token-verifier.ts'
 import { ownedBy } from '../domain/ownership.ts'
+import { jsonPartsSql, type MistMachineRow } from '../representations/mist-machine-fields.ts'
 
 /**
  * The machine API's two hot reads, as prepared SQL: a machine's details by id, and the list by
@@ -39,9 +40,6 @@ const SUMMARIES = {
   text: 'SELECT id, state FROM machines WHERE state = ANY($1::machine_state[]) AND ($2::text IS NULL OR owner_id = $2) ORDER BY id'
 }
 
-/** What the backends API shows of a machine in a list (src/representations/mist-machine.ts). */
-export type MistMachineRow = Pick<Machine, 'uuid' | 'name' | 'tags' | 'extra' | 'publicIps' | 'privateIps' | 'image' | 'state' | 'providerId' | 'size' | 'lastError'>
-
 const BACKEND_MACHINES = {
   name: 'backend-machines',
   text: `SELECT uuid::text AS uuid, name, tags, extra, public_ips AS "publicIps", private_ips AS "privateIps", image, state::text AS state,
@@ -52,26 +50,15 @@ const BACKEND_MACHINES = {
 export const readBackendMachines = (sql: Sql, backendId: string): Promise<MistMachineRow[]> => sql.query<MistMachineRow>(BACKEND_MACHINES, [backendId])
 
 /**
- * The same machines for a JSON answer: each machine's recorded fields as JSON text, escaped by
- * PostgreSQL, in the document's order between the can_* flags (which toMistMachineJson adds),
- * so that ten thousand rows are neither parsed into objects nor serialized again.
+ * The same machines for a JSON answer: the recorded fields as JSON text, escaped by PostgreSQL, in
+ * parts between the can_* flags (which toMistMachineListJson adds), as MIST_MACHINE_FIELDS orders them.
  */
-export interface MistMachineJsonRow extends Pick<Machine, 'state' | 'size' | 'image'> {
-  /** "uuid", "name", "tags" */
-  head: string
-  /** "extra" (with last_error, as toMistMachine adds it), "public_ips", "private_ips", "imageId", "state" */
-  body: string
-  /** "id", "size" */
-  tail: string
-}
+export type MistMachineJsonRow = Pick<Machine, 'state' | 'size' | 'image'> & Record<`part${number}`, string>
 
 const BACKEND_MACHINES_JSON = {
   name: 'backend-machines-json',
   text: `SELECT state::text AS state, size, image,
-    '"uuid":' || to_json(uuid::text) || ',"name":' || to_json(name) || ',"tags":' || to_json(tags) AS head,
-    '"extra":' || (CASE WHEN last_error IS NULL THEN extra ELSE extra || jsonb_build_object('last_error', last_error) END)::text || ',"public_ips":' || to_json(public_ips) || ',"private_ips":' || to_json(private_ips) ||
-      ',"imageId":' || coalesce(to_json(image)::text, 'null') || ',"state":' || to_json(state::text) AS body,
-    '"id":' || to_json(provider_id) || ',"size":' || coalesce(to_json(size)::text, 'null') AS tail
+    ${jsonPartsSql()}
     FROM machines WHERE backend_id = $1 AND state <> 'terminated' ORDER BY id`
 }
 

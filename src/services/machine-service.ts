@@ -17,7 +17,8 @@ import type { BackendWatcher } from './backend-watcher.ts'
 import type { Principal } from './token-verifier.ts'
 import { ownedBy } from '../domain/ownership.ts'
 import type { MachineWithBackend } from './lookup.ts'
-import { readBackendMachines, type MistMachineRow } from './machine-reads.ts'
+import { readBackendMachines } from './machine-reads.ts'
+import type { MistMachineRow } from '../representations/mist-machine-fields.ts'
 import type { Sql } from '../db/sql.ts'
 
 /** The create body, with the fields providers add (machineFields), validated by their schemas. */
