@@ -21,6 +21,7 @@ import machines from './plugins/machines.ts'
 import sandboxProvider from './providers/sandbox/index.ts'
 import digitaloceanProvider from './providers/digitalocean/index.ts'
 import azureProvider from './providers/azure/index.ts'
+import type { ProviderPluginOptions } from './providers/driver.ts'
 import health from './routes/health.ts'
 import accounts from './routes/accounts.ts'
 import auditLog from './routes/audit.ts'
@@ -39,7 +40,7 @@ export interface BuildOptions {
   /** Where logs go (default stdout); tests read them to prove no secret is logged. */
   logStream?: { write(line: string): void }
   /** More provider plugins, registered beside the built-in ones (before the routes read them). */
-  providers?: FastifyPluginAsync[]
+  providers?: Array<FastifyPluginAsync<ProviderPluginOptions>>
 }
 
 /** Builds the whole server, in the order things depend on each other. Nothing listens yet. */
@@ -124,12 +125,10 @@ async function registerPlugins (app: ReturnType<typeof createApp>, config: Confi
     listingBudgetPercent: config.listingBudgetPercent,
     driverCacheSize: config.driverCacheSize
   })
-  await app.register(sandboxProvider)
-  await app.register(digitaloceanProvider, { apiUrl: config.digitaloceanApiUrl })
-  await app.register(azureProvider, {
-    authorityHost: config.azureAuthorityHost, resourceManagerUrl: config.azureResourceManagerUrl, pricesUrl: config.azurePricesUrl
-  })
-  for (const provider of options.providers ?? []) await app.register(provider)
+  // The clouds: one line each (docs/adding-a-cloud.md). Each reads its own settings from the environment.
+  for (const provider of [sandboxProvider, digitaloceanProvider, azureProvider, ...options.providers ?? []]) {
+    await app.register(provider, { env: config.cloudEnv })
+  }
 
   // 3. Who is asking: bearer tokens (first admin on a fresh server), then per-token rate limits
   //    (counted in Redis when REDIS_URL is set, so that servers count together),

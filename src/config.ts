@@ -73,11 +73,11 @@ export interface Config {
   listingBudgetPercent: number
   /** How many backends' drivers each server keeps ready; the least recently used beyond it is closed. */
   driverCacheSize: number
-  /** Where the clouds are (tests point them at fakes on 127.0.0.1). */
-  digitaloceanApiUrl: string
-  azureAuthorityHost: string
-  azureResourceManagerUrl: string
-  azurePricesUrl: string
+  /**
+   * The environment the provider plugins read their own settings from (each cloud's endpoints:
+   * DIGITALOCEAN_API_URL, AZURE_RESOURCE_MANAGER_URL, ...; see the cloud's endpoints.ts).
+   */
+  cloudEnv: Readonly<Record<string, string | undefined>>
 }
 
 export const ROLES = ['all', 'api', 'worker'] as const
@@ -95,15 +95,6 @@ const integer = (env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const value = Number(raw)
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`)
   return value
-}
-
-/** A cloud endpoint: an absolute http(s) URL, kept without a trailing slash. */
-const url = (env: NodeJS.ProcessEnv, name: string, fallback: string): string => {
-  const raw = env[name] === undefined || env[name] === '' ? fallback : env[name]
-  let parsed: URL
-  try { parsed = new URL(raw) } catch { throw new Error(`${name} must be an absolute URL, got "${raw}"`) }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error(`${name} must be an http(s) URL, got "${raw}"`)
-  return raw.replace(/\/+$/, '')
 }
 
 export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
@@ -148,9 +139,6 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     providerRetryMaxDelayMs: integer(env, 'PROVIDER_RETRY_MAX_DELAY_MS', 10_000),
     listingBudgetPercent: Math.min(100, integer(env, 'LISTING_BUDGET_PERCENT', 50)),
     driverCacheSize: Math.max(1, integer(env, 'DRIVER_CACHE_SIZE', 1000)),
-    digitaloceanApiUrl: url(env, 'DIGITALOCEAN_API_URL', 'https://api.digitalocean.com/v2'),
-    azureAuthorityHost: url(env, 'AZURE_AUTHORITY_HOST', 'https://login.microsoftonline.com'),
-    azureResourceManagerUrl: url(env, 'AZURE_RESOURCE_MANAGER_URL', 'https://management.azure.com'),
-    azurePricesUrl: url(env, 'AZURE_PRICES_URL', 'https://prices.azure.com/api/retail/prices')
+    cloudEnv: env
   }
 }

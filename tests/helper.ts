@@ -43,18 +43,23 @@ export function testConfig (overrides: Partial<Config> = {}): Config {
     pollIntervalMs: 10,
     rateLimitMax: 1_000_000,
     authFailuresMax: 1_000_000,
-    // No test reaches the internet: a cloud not given a fake is a closed local port (503).
-    digitaloceanApiUrl: 'https://127.0.0.1:9/v2',
-    azureAuthorityHost: 'https://127.0.0.1:9',
-    azureResourceManagerUrl: 'https://127.0.0.1:9',
-    azurePricesUrl: 'https://127.0.0.1:9/api/retail/prices',
     providerRetries: 0,
     // Every list asks the cloud (tests/routes/backend-machines.test.ts tests the window itself).
     listFreshMs: 0,
     // Listings are not paced by the clouds' budgets (tests/providers/listing-budget.test.ts tests the pacing).
     listingBudgetPercent: 0,
-    ...overrides
+    ...overrides,
+    // No test reaches the internet: a cloud not given a fake is a closed local port (503).
+    cloudEnv: { ...CLOUDS_AWAY, ...overrides.cloudEnv }
   }
+}
+
+/** Every cloud's endpoints at a closed local port: a test gives a fake only to the clouds it uses. */
+export const CLOUDS_AWAY: Readonly<Record<string, string>> = {
+  DIGITALOCEAN_API_URL: 'https://127.0.0.1:9/v2',
+  AZURE_AUTHORITY_HOST: 'https://127.0.0.1:9',
+  AZURE_RESOURCE_MANAGER_URL: 'https://127.0.0.1:9',
+  AZURE_PRICES_URL: 'https://127.0.0.1:9/api/retail/prices'
 }
 
 /** Sends `options` with this token unless they carry an Authorization header of their own. */

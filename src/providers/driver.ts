@@ -1,6 +1,7 @@
 import type { TProperties } from '@sinclair/typebox'
 import type { MachineAction } from '../domain/lifecycle.ts'
 import type { MachineState } from '../domain/machine-states.ts'
+import type { EndpointSpec } from './kit/endpoints.ts'
 import type { ListingBudget } from './kit/listing-budget.ts'
 import type { OperationRef } from './kit/operation-ref.ts'
 
@@ -125,6 +126,9 @@ export interface ProviderLog {
   warn(details: Record<string, unknown>, message: string): void
 }
 
+/** What app.ts gives every provider plugin: the environment its own settings are read from. */
+export interface ProviderPluginOptions { env: Readonly<Record<string, string | undefined>> }
+
 export interface ProviderDefinition {
   /** What GET /providers calls it, e.g. "Sandbox (simulator)". */
   title: string
@@ -155,6 +159,8 @@ export interface ProviderDefinition {
    * seconds): within it, that old state is "not yet", not the action's undoing. Default 10 s.
    */
   staleGraceMs?: number
+  /** Where the cloud is, and the environment variables that move it (read by the cloud's plugin at start). */
+  endpoints?: Readonly<Record<string, EndpointSpec>>
   /** Rules the schema cannot state (they answer 422); returns problems as sentences. */
   validate?(credentials: Record<string, unknown>, settings: Record<string, unknown>): string[]
   connect(backend: BackendConnection): ProviderDriver

@@ -28,7 +28,7 @@ async function check (t: Test, requests: Array<{ path: string, at: number }>, fr
 t.test('Azure: a 429 on one list of a listing holds the other lists\' next pages too', async (t) => {
   const fake = await new AzureFake().start()
   t.teardown(() => fake.close())
-  const app = await buildTestApp(t, { azureAuthorityHost: fake.origin, azureResourceManagerUrl: fake.origin, azurePricesUrl: `${fake.origin}/api/retail/prices`, providerRetries: 2 })
+  const app = await buildTestApp(t, { cloudEnv: { AZURE_AUTHORITY_HOST: fake.origin, AZURE_RESOURCE_MANAGER_URL: fake.origin, AZURE_PRICES_URL: `${fake.origin}/api/retail/prices` }, providerRetries: 2 })
   const principal = fake.principal()
   // Several pages in each of the three lists (VMs, NICs, public IPs).
   for (let i = 0; i < 3 * fake.pageSize; i++) fake.addVm(principal.subscription_id, 'bulk-rg', `vm-${i}`)
@@ -53,7 +53,7 @@ t.test('DigitalOcean: a 429 on a page holds the next requests with that token', 
   t.teardown(() => fake.close())
   const token = 'dop_v1_' + 'b'.repeat(64)
   for (let i = 0; i < 450; i++) fake.addDroplet(token)
-  const app = await buildTestApp(t, { digitaloceanApiUrl: fake.url, providerRetries: 2 })
+  const app = await buildTestApp(t, { cloudEnv: { DIGITALOCEAN_API_URL: fake.url }, providerRetries: 2 })
   const backend = json((await app.inject({ method: 'POST', url: '/backends', payload: { title: 'do', provider: 'digitalocean', token } })).body).id as string
   const from = fake.requests.length
   let answeredAt: number | undefined

@@ -8,12 +8,11 @@ import type { CallOptions } from '../kit/call-with-retries.ts'
 import { CloudCalls } from '../kit/cloud-calls.ts'
 import { operationRef } from '../kit/operation-ref.ts'
 import { AZURE_IMAGES, CLIENT_TOKEN_TAG, countryOf, imageOfUrn } from './catalog.ts'
-import { classify, connectClients, reachable, type AzureClients, type AzureEndpoints } from './connection.ts'
+import { classify, connectClients, reachable, type AzureClients } from './connection.ts'
+import type { AzureEndpoints } from './endpoints.ts'
 import { addressesByVm, presentVm, vmOf } from './listed-machine.ts'
 import { isFailed, operationError, POLLER_KIND, sourceOf, vmOperation, type SerializedOperation } from './operations.ts'
 import { linuxHourlyPrices } from './retail-prices.ts'
-
-export type { AzureEndpoints }
 
 const READ: CallOptions = { idempotent: true }
 const ADMIN_USER = 'stratus'

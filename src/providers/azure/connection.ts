@@ -6,9 +6,9 @@ import { ProviderError } from '../provider-error.ts'
 import { failureOfNetworkError } from '../kit/call-with-retries.ts'
 import { httpFailure } from '../kit/http-failure.ts'
 import type { Throttle } from '../kit/throttle.ts'
+import type { AzureEndpoints } from './endpoints.ts'
 
 /** The transport of the Azure provider (as Libcloud's common/azure.py): clients, credentials, and what Azure's failures mean. */
-export interface AzureEndpoints { authorityHost: string, resourceManagerUrl: string, pricesUrl: string }
 
 export interface AzureClients { compute: ComputeManagementClient, network: NetworkManagementClient, subscriptions: SubscriptionClient }
 

@@ -13,9 +13,7 @@ async function setUp (t: Test, vms: number) {
   fake.actionMs = 1000
   const app = await buildTestApp(t, {
     role: 'api',
-    azureAuthorityHost: fake.origin,
-    azureResourceManagerUrl: fake.origin,
-    azurePricesUrl: `${fake.origin}/api/retail/prices`,
+    cloudEnv: { AZURE_AUTHORITY_HOST: fake.origin, AZURE_RESOURCE_MANAGER_URL: fake.origin, AZURE_PRICES_URL: `${fake.origin}/api/retail/prices` },
     providerRetries: 1,
     listingBudgetPercent: 50,
     providerRetryBaseDelayMs: 10

@@ -13,7 +13,7 @@ t.test('a slow shutdown stays stopping while its action runs, and is stopped whe
   t.teardown(() => fake.close())
   const token = 'dop_v1_' + 'f'.repeat(64)
   const droplet = String(fake.addDroplet(token).id)
-  const app = await buildTestApp(t, { role: 'api', digitaloceanApiUrl: fake.url })
+  const app = await buildTestApp(t, { role: 'api', cloudEnv: { DIGITALOCEAN_API_URL: fake.url } })
   const added = await app.inject({ method: 'POST', url: '/backends', payload: { title: 'do', provider: 'digitalocean', token } })
   t.equal(added.statusCode, 201, added.body)
   const backendId = json(added.body).id as string
@@ -40,7 +40,7 @@ t.test('an action reference stored before references were versioned is read as v
   t.teardown(() => fake.close())
   const token = 'dop_v1_' + 'e'.repeat(64)
   const droplet = String(fake.addDroplet(token).id)
-  const app = await buildTestApp(t, { role: 'api', digitaloceanApiUrl: fake.url })
+  const app = await buildTestApp(t, { role: 'api', cloudEnv: { DIGITALOCEAN_API_URL: fake.url } })
   const backendId = json((await app.inject({ method: 'POST', url: '/backends', payload: { title: 'do', provider: 'digitalocean', token } })).body).id as string
   await app.inject({ method: 'GET', url: `/backends/${backendId}/machines` })
   const backend = await app.db.backend.findUniqueOrThrow({ where: { id: backendId } })
@@ -63,7 +63,7 @@ t.test('a create that timed out is adopted by the next pass, not CREATE_RECOVERY
   t.teardown(() => fake.close())
   const token = 'dop_v1_' + 'd'.repeat(64)
   fake.account(token)
-  const app = await buildTestApp(t, { role: 'api', digitaloceanApiUrl: fake.url, providerTimeoutMs: 400, providerRetries: 0 })
+  const app = await buildTestApp(t, { role: 'api', cloudEnv: { DIGITALOCEAN_API_URL: fake.url }, providerTimeoutMs: 400, providerRetries: 0 })
   const backendId = json((await app.inject({ method: 'POST', url: '/backends', payload: { title: 'do', provider: 'digitalocean', token } })).body).id as string
   const key = json((await app.inject({ method: 'POST', url: '/keys', payload: { name: 'k' } })).body).id as string
   // The cloud makes the droplet, but its answer comes after the request has timed out.
@@ -88,7 +88,7 @@ t.test('the actions of many droplets are read from one page of the account\'s la
   t.teardown(() => fake.close())
   const token = 'dop_v1_' + 'c'.repeat(64)
   const droplets = Array.from({ length: 20 }, () => String(fake.addDroplet(token).id))
-  const app = await buildTestApp(t, { role: 'api', digitaloceanApiUrl: fake.url, listingBudgetPercent: 50 })
+  const app = await buildTestApp(t, { role: 'api', cloudEnv: { DIGITALOCEAN_API_URL: fake.url }, listingBudgetPercent: 50 })
   const backendId = json((await app.inject({ method: 'POST', url: '/backends', payload: { title: 'do', provider: 'digitalocean', token } })).body).id as string
   await app.inject({ method: 'GET', url: `/backends/${backendId}/machines` })
   const backend = await app.db.backend.findUniqueOrThrow({ where: { id: backendId } })

@@ -3,6 +3,7 @@ import { decodeOperationRef, encodeOperationRef, operationRef } from '../../../s
 import { followLinks } from '../../../src/providers/kit/link-pager.ts'
 import { httpFailure } from '../../../src/providers/kit/http-failure.ts'
 import { CloudCalls } from '../../../src/providers/kit/cloud-calls.ts'
+import { readEndpoints } from '../../../src/providers/kit/endpoints.ts'
 import { ProviderError } from '../../../src/providers/provider-error.ts'
 
 const POLICY = { timeoutMs: 1000, retries: 3, baseDelayMs: 10, maxDelayMs: 5000 }
@@ -57,4 +58,13 @@ t.test('a cloud\'s Retry-After quiets every call with those credentials, not onl
   long.throttle.quietFor(60)
   const refused = await long.call({ idempotent: true }, async () => 1).then(() => null, (error: unknown) => error)
   t.match(refused, { failure: 'rate-limited', retryAfterSeconds: 60 }, 'a pause longer than the policy waits is answered at once, with its Retry-After')
+})
+
+t.test('readEndpoints: the public default, or the environment\'s URL without its trailing slash; a wrong one stops the start', async (t) => {
+  const specs = { api: { env: 'EXAMPLE_API_URL', default: 'https://api.example.com/v1', description: 'the API' } }
+  t.same(readEndpoints(specs, {}), { api: 'https://api.example.com/v1' })
+  t.same(readEndpoints(specs, { EXAMPLE_API_URL: '' }), { api: 'https://api.example.com/v1' }, 'empty is unset')
+  t.same(readEndpoints(specs, { EXAMPLE_API_URL: 'https://127.0.0.1:8443/v1//' }), { api: 'https://127.0.0.1:8443/v1' })
+  t.throws(() => readEndpoints(specs, { EXAMPLE_API_URL: 'api.example.com' }), /EXAMPLE_API_URL must be an absolute URL/)
+  t.throws(() => readEndpoints(specs, { EXAMPLE_API_URL: 'ftp://api.example.com' }), /EXAMPLE_API_URL must be an http\(s\) URL/)
 })

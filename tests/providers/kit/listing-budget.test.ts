@@ -24,7 +24,7 @@ t.test('a DigitalOcean backend is listed no more often than its budget allows, b
   for (let i = 0; i < 450; i++) fake.addDroplet(token)
   // 450 droplets are 3 pages; at the whole budget (5,000 an hour) one listing every 2,160 ms.
   // A lease shorter than that: the watch waits for its turn as a fresh job, not past its lease.
-  const app = await buildTestApp(t, { digitaloceanApiUrl: fake.url, listingBudgetPercent: 100, listFreshMs: 0, pollIntervalMs: 50, watchLeaseMs: 1000, syncIntervalMs: 0 })
+  const app = await buildTestApp(t, { cloudEnv: { DIGITALOCEAN_API_URL: fake.url }, listingBudgetPercent: 100, listFreshMs: 0, pollIntervalMs: 50, watchLeaseMs: 1000, syncIntervalMs: 0 })
   const added = await app.inject({ method: 'POST', url: '/backends', payload: { title: 'paced', provider: 'digitalocean', token } })
   const backend = JSON.parse(added.body).id as string
   const listings = () => fake.requests.filter((request) => request.path === '/v2/droplets?per_page=200').map((request) => request.at)
