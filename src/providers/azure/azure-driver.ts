@@ -13,15 +13,13 @@ import type { AzureEndpoints } from './endpoints.ts'
 import { addressesByVm, presentVm, vmOf } from './listed-machine.ts'
 import { isFailed, operationError, POLLER_KIND, sourceOf, vmOperation, type SerializedOperation } from './operations.ts'
 import { linuxHourlyPrices } from './retail-prices.ts'
+import { AzureNetwork, LRO_POLL_MS } from './network.ts'
 
 const READ: CallOptions = { idempotent: true }
 const ADMIN_USER = 'stratus'
-const VNET = 'stratus-vnet'
-/** How often our own short operations (network parts) are polled when Azure gives no Retry-After. */
-const LRO_POLL_MS = 500
 
 /**
- * Azure VMs through @azure/arm-compute, their NICs and public IPs through @azure/arm-network.
+ * Azure VMs through @azure/arm-compute, their NICs and public IPs through @azure/arm-network (network.ts).
  * A machine's id is `<resource group>~<vm name>` (lower case): a path segment, where the full
  * ARM id would not be, and it names the VM in any resource group of the subscription.
  */
@@ -35,6 +33,7 @@ export class AzureDriver implements ProviderDriver {
   readonly #policy: CallPolicy
   readonly #calls: CloudCalls
   readonly #log: ProviderLog
+  readonly #network: AzureNetwork
 
   constructor (connection: BackendConnection, endpoints: AzureEndpoints) {
     const { credentials, settings } = connection
@@ -50,6 +49,7 @@ export class AzureDriver implements ProviderDriver {
     this.#endpoints = endpoints
     this.#policy = connection.policy
     this.#log = connection.log
+    this.#network = new AzureNetwork(async (options, attempt) => this.#call(options, attempt), this.#group, this.#region)
   }
 
   async #call<T> (options: CallOptions, attempt: (signal: AbortSignal, azure: AzureClients) => Promise<T>): Promise<T> {
@@ -142,9 +142,8 @@ export class AzureDriver implements ProviderDriver {
   }
 
   /**
-   * A public IP and a NIC (in the backend's resource group and virtual network), then the VM.
-   * Each part is made deletable with the VM (deleteOption), so destroying the VM leaves nothing
-   * billing; parts made for a VM the cloud then refused are deleted at once.
+   * The VM's network parts (network.ts), then the VM. Parts made for a VM the cloud then refused
+   * are deleted at once; the VM's own are deleted with it.
    */
   async createMachine (spec: CreateMachineSpec): Promise<ProviderMachine> {
     const image = imageOfUrn(spec.image)
@@ -155,21 +154,9 @@ export class AzureDriver implements ProviderDriver {
     const key = spec.publicKey === null ? null : parsePublicKey(spec.publicKey)
     if (key !== null && key.type !== 'ssh-rsa' && key.type !== 'ssh-ed25519') throw new ProviderError('invalid-request', `azure: takes RSA or Ed25519 SSH keys only, not ${key.type}`)
     const tags = { [CLIENT_TOKEN_TAG]: spec.clientToken }
-    const wait = { updateIntervalInMs: LRO_POLL_MS }
-    const subnet = await this.#subnet()
-    const ip = await this.#call(READ, async (abortSignal, azure) => azure.network.publicIPAddresses.createOrUpdate(this.#group, `${spec.name}-ip`, {
-      location: this.#region, tags, sku: { name: 'Standard' }, publicIPAllocationMethod: 'Static', deleteOption: 'Delete'
-    }, { ...wait, abortSignal }))
-    const { network } = await this.#clients
-    const parts = [() => network.publicIPAddresses.delete(this.#group, `${spec.name}-ip`)]
+    const parts = await this.#network.partsFor(spec.name, tags)
     let operation: OperationRef
     try {
-      const nic = await this.#call(READ, async (abortSignal, azure) => azure.network.networkInterfaces.createOrUpdate(this.#group, `${spec.name}-nic`, {
-        location: this.#region,
-        tags,
-        ipConfigurations: [{ name: 'ipconfig1', subnet: { id: subnet }, publicIPAddress: { id: ip.id, deleteOption: 'Delete' } }]
-      }, { ...wait, abortSignal }))
-      parts.unshift(() => network.networkInterfaces.delete(this.#group, `${spec.name}-nic`))
       const vm: VirtualMachine = {
         location: this.#region,
         tags,
@@ -188,7 +175,7 @@ export class AzureDriver implements ProviderDriver {
             ...(key === null ? {} : { ssh: { publicKeys: [{ path: `/home/${ADMIN_USER}/.ssh/authorized_keys`, keyData: key.line }] } })
           }
         },
-        networkProfile: { networkInterfaces: [{ id: nic.id, primary: true, deleteOption: 'Delete' }] }
+        networkProfile: { networkInterfaces: [{ id: parts.nicId, primary: true, deleteOption: 'Delete' }] }
       }
       // Only the request: the VM's own operation runs for minutes, and the watch follows it.
       operation = await this.#call({ idempotent: false }, async (abortSignal, azure) => {
@@ -197,9 +184,7 @@ export class AzureDriver implements ProviderDriver {
         return operationRef(POLLER_KIND, { action: 'create', poller: await poller.serialize() } satisfies SerializedOperation)
       })
     } catch (error) {
-      if (error instanceof ProviderError && error.certainlyNotDone) {
-        for (const remove of parts) await remove().catch(() => {})
-      }
+      if (error instanceof ProviderError && error.certainlyNotDone) await parts.remove()
       throw error
     }
     let created: ProviderMachine
@@ -210,23 +195,6 @@ export class AzureDriver implements ProviderDriver {
       throw error
     }
     return { ...created, operation }
-  }
-
-  /** The backend's virtual network (made on first use) and its default subnet. */
-  async #subnet (): Promise<string> {
-    try {
-      const vnet = await this.#call(READ, async (abortSignal, azure) => azure.network.virtualNetworks.get(this.#group, VNET, { abortSignal }))
-      const subnet = vnet.subnets?.find((candidate) => candidate.name === 'default')?.id
-      if (subnet !== undefined) return subnet
-    } catch (error) {
-      if (!(error instanceof ProviderError && error.failure === 'not-found')) throw error
-    }
-    const vnet = await this.#call(READ, async (abortSignal, azure) => azure.network.virtualNetworks.createOrUpdate(this.#group, VNET, {
-      location: this.#region, addressSpace: { addressPrefixes: ['10.42.0.0/16'] }, subnets: [{ name: 'default', addressPrefix: '10.42.0.0/24' }]
-    }, { updateIntervalInMs: LRO_POLL_MS, abortSignal }))
-    const subnet = vnet.subnets?.find((candidate) => candidate.name === 'default')?.id
-    if (subnet === undefined) throw new ProviderError('server-error', `azure: virtual network ${VNET} has no default subnet`)
-    return subnet
   }
 
   /**
