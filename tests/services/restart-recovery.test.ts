@@ -1,6 +1,6 @@
 import t from 'tap'
 import { buildApp } from '../../src/app.ts'
-import { addKey, addSandboxBackend, authorize, buildTestApp, createMachine, createTestDatabase, json, testConfig, waitForState } from '../helper.ts'
+import { addKey, addSandboxBackend, authorize, buildTestApp, createMachine, createTestDatabase, eventually, json, testConfig, waitForState } from '../helper.ts'
 
 t.test('machines left pending or stopping by a restart are reconciled, never stuck', async (t) => {
   const database = await createTestDatabase()
@@ -11,7 +11,9 @@ t.test('machines left pending or stopping by a restart are reconciled, never stu
   const key = await addKey(first)
   const booting = await createMachine(first, backend, key, { name: 'booting' })
   const stopping = await createMachine(first, backend, key, { name: 'stopping' })
+  // Its record says running at once; the sandbox refuses a stop until the boot delay has passed (Node 24 gets here sooner).
   await first.db.machine.update({ where: { id: stopping.id }, data: { state: 'running' } })
+  await eventually(async () => (await first.db.sandboxInstance.findUniqueOrThrow({ where: { id: stopping.providerId } })).settlesAt!.getTime() < Date.now())
   await first.inject({ method: 'POST', url: `/api/machine/${stopping.id}/control`, payload: { action: 'stop' } })
   t.equal(json((await first.inject({ method: 'GET', url: `/api/machine/${booting.id}` })).body).state, 'pending')
   t.equal(json((await first.inject({ method: 'GET', url: `/api/machine/${stopping.id}` })).body).state, 'stopping')
