@@ -1,7 +1,7 @@
 import t from 'tap'
-import { AzureDriver } from '../../../src/providers/azure/azure-driver.ts'
 import { ProviderError } from '../../../src/providers/provider-error.ts'
 import { AzureFake } from '../../fakes/azure-fake.ts'
+import { directAzureDriver } from './direct-driver.ts'
 import { buildTestApp } from '../../helper.ts'
 
 // A listing is three paged lists at once (VMs, NICs, public IPs). When one fails for good, the
@@ -9,14 +9,7 @@ import { buildTestApp } from '../../helper.ts'
 t.test('when one of a listing\'s three lists fails for good, the other two stop retrying', async (t) => {
   const fake = await new AzureFake().start()
   t.teardown(() => fake.close())
-  const principal = fake.principal()
-  const driver = new AzureDriver({
-    id: 'listing',
-    credentials: principal,
-    settings: { subscription_id: principal.subscription_id, resource_group: 'stratus-rg', region: 'westeurope' },
-    policy: { timeoutMs: 5000, retries: 3, baseDelayMs: 10, maxDelayMs: 5000 },
-    log: { warn: () => {} }
-  }, { authorityHost: fake.origin, resourceManagerUrl: fake.origin, pricesUrl: `${fake.origin}/api/retail/prices` })
+  const { driver } = directAzureDriver(fake, 'listing')
   await driver.checkCredentials()
   const onList = (resource: string) => (request: { url: URL }) => request.url.pathname.endsWith(`/providers/${resource}`)
   // The NICs and IPs ask for a second's pause, three times; meanwhile the VMs are refused (not retried).

@@ -1,7 +1,7 @@
 import t from 'tap'
-import { AzureDriver } from '../../../src/providers/azure/azure-driver.ts'
 import { ProviderError } from '../../../src/providers/provider-error.ts'
 import { AzureFake } from '../../fakes/azure-fake.ts'
+import { directAzureDriver } from './direct-driver.ts'
 
 const PUBLIC_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl test'
 
@@ -10,14 +10,7 @@ const PUBLIC_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsa
 t.test('a VM Azure refuses leaves no public IP or NIC behind; the virtual network stays for the next', async (t) => {
   const fake = await new AzureFake().start()
   t.teardown(() => fake.close())
-  const principal = fake.principal()
-  const driver = new AzureDriver({
-    id: 'network',
-    credentials: principal,
-    settings: { subscription_id: principal.subscription_id, resource_group: 'stratus-rg', region: 'westeurope' },
-    policy: { timeoutMs: 5000, retries: 0, baseDelayMs: 10, maxDelayMs: 5000 },
-    log: { warn: () => {} }
-  }, { authorityHost: fake.origin, resourceManagerUrl: fake.origin, pricesUrl: `${fake.origin}/api/retail/prices` })
+  const { driver, principal } = directAzureDriver(fake, 'network', { retries: 0 })
   const spec = {
     name: 'refused',
     size: 'Standard_B1s',
