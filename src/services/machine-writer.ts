@@ -6,7 +6,7 @@ import type { ProviderMachine } from '../providers/driver.ts'
  * The one module that writes machine rows and their history: new rows (a create, a create
  * settled from its intent, a machine adopted from the cloud), state changes (an action's claim,
  * a pass's batch) and what a pass learns besides state. Each rule is written once, in SQL:
- * a change's history row, `last_error` (set by a failed action, cleared by an accepted one),
+ * a change's history row, `last_error` (set by a failed action, cleared by the next claim),
  * `destroyed_at`. Every write is conditional on the state it was decided from, so of two writers
  * (an action and a pass, two servers) exactly one wins and the other changes nothing.
  */
@@ -171,6 +171,8 @@ export interface StateChange {
   detail?: string
   /** What the cloud says of the machine besides its state; absent: the machine is gone, addresses are cleared. */
   details?: MachineDetails
+  /** An action's claim: it clears the reason an earlier action failed (a pass settling a move does not). */
+  claim?: boolean
 }
 
 export interface MachineDetails { publicIps: string[], privateIps: string[], publicUrl: string | null, extra: unknown }
@@ -193,12 +195,13 @@ export async function applyTransitions (db: Db, changes: readonly StateChange[],
     public_ips: change.details?.publicIps ?? [],
     private_ips: change.details?.privateIps ?? [],
     public_url: change.details?.publicUrl ?? null,
-    extra: change.details?.extra ?? null
+    extra: change.details?.extra ?? null,
+    claim: change.claim === true
   }))
   const moved = await db.$queryRaw<Array<{ id: number, transition_id: bigint }>>`
     WITH c AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id int, from_state machine_state, to_state machine_state, detail text, cause transition_cause,
-        gone boolean, public_ips text[], private_ips text[], public_url text, extra jsonb)
+        gone boolean, public_ips text[], private_ips text[], public_url text, extra jsonb, claim boolean)
     ), moved AS (
       UPDATE machines m SET
         state = c.to_state,
@@ -209,8 +212,8 @@ export async function applyTransitions (db: Db, changes: readonly StateChange[],
         public_url = CASE WHEN c.gone THEN m.public_url ELSE c.public_url END,
         extra = CASE WHEN c.gone THEN m.extra ELSE c.extra END,
         destroyed_at = CASE WHEN c.to_state = 'terminated' THEN ${at} ELSE m.destroyed_at END,
-        -- An action that failed says why until the next one is accepted.
-        last_error = CASE WHEN c.cause = 'action_failed' THEN c.detail WHEN c.cause = 'api_action' THEN NULL ELSE m.last_error END,
+        -- An action that failed says why until the next one is claimed.
+        last_error = CASE WHEN c.cause = 'action_failed' THEN c.detail WHEN c.claim THEN NULL ELSE m.last_error END,
         missing_passes = 0
       FROM c WHERE m.id = c.id AND m.state = c.from_state
       RETURNING m.id, c.from_state, c.to_state, c.detail, c.cause
@@ -250,7 +253,7 @@ export async function claim (db: PrismaClient, request: Claim): Promise<ClaimedM
     const [current] = await tx.$queryRaw<Array<{ state: MachineState, lastTransition: Date }>>`
       SELECT state::text AS state, last_transition AS "lastTransition" FROM machines WHERE id = ${request.machineId} FOR UPDATE`
     if (current === undefined || !request.from.includes(current.state)) return null
-    const [moved] = await applyTransitions(tx, [{ ...request, from: current.state, details: undefined }])
+    const [moved] = await applyTransitions(tx, [{ ...request, from: current.state, details: undefined, claim: true }])
     if (moved === undefined) return null
     return { machine: moved.machine, from: current.state, undo: { transitionId: moved.transitionId, lastTransition: current.lastTransition } }
   })

@@ -3,7 +3,7 @@ import { MistMachine } from '../../src/schemas/mist-machine.ts'
 import { MIST_MACHINE_FIELDS } from '../../src/representations/mist-machine-fields.ts'
 import { toMistMachine, toMistMachineListJson } from '../../src/representations/mist-machine.ts'
 import { readBackendMachines, readBackendMachinesJson } from '../../src/services/machine-reads.ts'
-import { addKey, addSandboxBackend, buildTestApp, createMachine } from '../helper.ts'
+import { addKey, addSandboxBackend, buildTestApp, createMachine, waitForState } from '../helper.ts'
 
 test('the field list is the document\'s machine, in its order', async (t) => {
   t.same(MIST_MACHINE_FIELDS.map((field) => field.key), Object.keys(MistMachine.properties))
@@ -14,7 +14,9 @@ test('a list\'s JSON text (written by PostgreSQL) and its objects (for XML) show
   const backendId = await addSandboxBackend(app)
   const keyId = await addKey(app)
   const made = await createMachine(app, backendId, keyId, { name: 'with "quotes" and ünïcode' })
-  await createMachine(app, backendId, keyId, { name: 'plain' })
+  const plain = await createMachine(app, backendId, keyId, { name: 'plain' })
+  await waitForState(app, made.id, 'active')
+  await waitForState(app, plain.id, 'active')
   await app.db.machine.update({ where: { id: made.id }, data: { lastError: 'reboot: refused', tags: ['a', 'b'] } })
   const driver = app.providers.driverFor((await app.db.backend.findUniqueOrThrow({ where: { id: backendId } })))
   const objects = (await readBackendMachines(app.sql, backendId)).map((row) => toMistMachine(row, driver))
