@@ -72,6 +72,14 @@ export const detailsDiffer = (machine: Machine, observed: ProviderMachine): bool
   JSON.stringify(machine.privateIps) !== JSON.stringify(observed.privateIps) ||
   canonicalJson(machine.extra) !== canonicalJson(observed.extra)
 
+/**
+ * The cloud names a move in its own words: EC2 lists a started instance as "pending" while we
+ * record "starting". Two transitional states on the way to the same state are one journey, not a
+ * change to record.
+ */
+const sameJourney = (recorded: Machine['state'], seen: Machine['state'] | undefined): boolean =>
+  seen !== undefined && isTransitional(recorded) && isTransitional(seen) && SETTLES_INTO[recorded] !== undefined && SETTLES_INTO[recorded] === SETTLES_INTO[seen]
+
 function isStale (record: Machine, seen: ProviderMachine | null, now: number, graceMs: number): boolean {
   if (seen === null || !isTransitional(record.state) || now - record.lastTransition.getTime() >= graceMs) return false
   const goal = SETTLES_INTO[record.state]
@@ -105,7 +113,7 @@ export function planPass<I extends IntentView> (input: PassInput<I>): PassPlan<I
       plan.kept.push(record)
       continue
     }
-    const to = seen?.state ?? 'terminated'
+    const to = sameJourney(record.state, seen?.state) ? record.state : seen?.state ?? 'terminated'
     const failed = operation?.done === true ? operation.error : null
     if (operation?.done === false && isTransitional(record.state)) plan.kept.push(record)
     else if (failed === null && isStale(record, seen, input.now, input.staleGraceMs)) plan.kept.push(record)

@@ -110,11 +110,21 @@ export abstract class CloudFake {
 
   /** The cloud's error body for an injected status (429, 500, ...). */
   protected abstract faultBody (status: number): unknown
+  /** An injected fault's answer, in the cloud's own format (JSON unless the cloud speaks otherwise). */
+  protected sendFault (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    sendJson(response, status, body, headers)
+  }
+
+  /** The credential a request carried, for the request log (a bearer token unless the cloud signs otherwise). */
+  protected credentialOf (request: FakeRequest): string | null {
+    const auth = request.headers.authorization ?? ''
+    return auth.startsWith('Bearer ') ? auth.slice(7) : null
+  }
+
   protected abstract handle (request: FakeRequest, response: ServerResponse, token: string | null): Promise<void>
 
   async #serve (request: FakeRequest, response: ServerResponse): Promise<void> {
-    const auth = request.headers.authorization ?? ''
-    const token = auth.startsWith('Bearer ') ? auth.slice(7) : null
+    const token = this.credentialOf(request)
     this.requests.push({ method: request.method, path: request.url.pathname + request.url.search, token, at: Date.now() })
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * this.latencyMs))
     const fault = this.faults.take(request)
@@ -122,7 +132,7 @@ export abstract class CloudFake {
       if (fault.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, fault.delayMs))
       if (fault.status === 0) return // never answers: the client's timeout must end it
       // -1: the work is done, but the answer comes only after the delay (a lost answer).
-      if (fault.status !== -1) return sendJson(response, fault.status, fault.body ?? this.faultBody(fault.status), fault.headers)
+      if (fault.status !== -1) return this.sendFault(response, fault.status, fault.body ?? this.faultBody(fault.status), fault.headers)
     }
     await this.handle(request, response, token)
   }

@@ -77,6 +77,11 @@ t.test('the table', async (t) => {
   t.same(moved(planPass(input({ records: [fresh], listing: [listed(1, 'running')] }))), [], 'an old state within the stale grace is "not yet"')
   t.same(moved(planPass(input({ records: [record(1, 'stopping')], listing: [listed(1, 'running')] }))), [[1, 'stopping', 'running', 'provider_sync']], 'past it, it is the truth')
 
+  // EC2 lists a started instance as "pending": the same journey as our "starting", not a change.
+  const journey = planPass(input({ records: [record(1, 'starting')], listing: [listed(1, 'pending')] }))
+  t.same([moved(journey), journey.kept.map((kept) => kept.state)], [[], ['starting']], 'a cloud\'s own word for the same journey records nothing')
+  t.same(moved(planPass(input({ records: [record(1, 'stopping')], listing: [listed(1, 'pending')] }))), [[1, 'stopping', 'pending', 'provider_sync']], 'another journey is a change')
+
   // Defect 1: a watch queued by machine 1's action; machine 2 moved at the cloud by itself.
   const watch = planPass(input({ cause: 'api_action', records: [record(1, 'stopping'), record(2, 'running', { lastError: 'shutdown: refused' })], listing: [listed(1, 'stopped'), listed(2, 'stopped')] }))
   t.same(moved(watch), [[1, 'stopping', 'stopped', 'api_action'], [2, 'running', 'stopped', 'provider_sync']], 'each change has its own cause: the action\'s settle api_action, the other machine provider_sync')

@@ -1,4 +1,4 @@
-import { readEndpoints, type EndpointSpec, type Endpoints } from '../kit/endpoints.ts'
+import type { EndpointSpec, Endpoints } from '../kit/endpoints.ts'
 
 export const AZURE_ENDPOINTS = {
   authorityHost: { env: 'AZURE_AUTHORITY_HOST', default: 'https://login.microsoftonline.com', description: 'Microsoft Entra ID, where the service principal signs in' },
@@ -6,6 +6,4 @@ export const AZURE_ENDPOINTS = {
   pricesUrl: { env: 'AZURE_PRICES_URL', default: 'https://prices.azure.com/api/retail/prices', description: 'The Azure Retail Prices API (public, no sign-in)' }
 } as const satisfies Record<string, EndpointSpec>
 
-export type AzureEndpoints = Endpoints<keyof typeof AZURE_ENDPOINTS>
-
-export const readAzureEndpoints = (env: Readonly<Record<string, string | undefined>>): AzureEndpoints => readEndpoints(AZURE_ENDPOINTS, env)
+export type AzureEndpoints = Endpoints<typeof AZURE_ENDPOINTS>

@@ -1,7 +1,5 @@
-import { readEndpoints, type EndpointSpec } from '../kit/endpoints.ts'
+import type { EndpointSpec } from '../kit/endpoints.ts'
 
 export const DIGITALOCEAN_ENDPOINTS = {
   apiUrl: { env: 'DIGITALOCEAN_API_URL', default: 'https://api.digitalocean.com/v2', description: 'The DigitalOcean API, version 2' }
 } as const satisfies Record<string, EndpointSpec>
-
-export const readDigitalOceanEndpoints = (env: Readonly<Record<string, string | undefined>>) => readEndpoints(DIGITALOCEAN_ENDPOINTS, env)

@@ -1,0 +1,20 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import type { ProviderDefinition, ProviderPluginOptions } from '../driver.ts'
+import { readEndpoints, type EndpointSpec, type Endpoints } from './endpoints.ts'
+
+/**
+ * A cloud's fastify plugin, made one way for every cloud: its endpoints read from the
+ * environment app.ts hands every provider plugin (a wrong URL stops the start), then its
+ * definition registered under its backend type.
+ */
+export function cloudPlugin<S extends Readonly<Record<string, EndpointSpec>>> (
+  type: string,
+  endpoints: S,
+  define: (endpoints: Endpoints<S>, app: FastifyInstance) => Omit<ProviderDefinition, 'endpoints'>,
+  dependencies: string[] = []
+) {
+  return fp<ProviderPluginOptions>(async function cloudProvider (app, options) {
+    app.providers.define(type, { ...define(readEndpoints(endpoints, options.env), app), endpoints })
+  }, { name: `provider-${type}`, dependencies: ['providers', ...dependencies] })
+}
