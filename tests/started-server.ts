@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import { request as httpRequest } from 'node:http'
 import { PrismaPg } from '@prisma/adapter-pg'
 import { PrismaClient } from '../src/generated/prisma/client.ts'
-import { createTestDatabase, TEST_ADMIN_TOKEN, TEST_SECRET_KEY } from './helper.ts'
+import { CLOUDS_AWAY, createTestDatabase, TEST_ADMIN_TOKEN, TEST_SECRET_KEY } from './helper.ts'
 
 interface Teardown { teardown(fn: () => unknown): void }
 
@@ -81,12 +81,7 @@ function withoutInsecureTls (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /** Every cloud endpoint pointed at a closed local port; a test gives the ones it fakes. */
-export const CLOSED_CLOUDS = {
-  DIGITALOCEAN_API_URL: 'https://127.0.0.1:9/v2',
-  AZURE_AUTHORITY_HOST: 'https://127.0.0.1:9',
-  AZURE_RESOURCE_MANAGER_URL: 'https://127.0.0.1:9',
-  AZURE_PRICES_URL: 'https://127.0.0.1:9/api/retail/prices'
-}
+export const CLOSED_CLOUDS = CLOUDS_AWAY
 
 /**
  * Stratus as a test drives it from outside: requests over HTTP (as the first admin, unless the

@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap'
 import { AzureFake } from '../fakes/azure-fake.ts'
 import { DigitalOceanFake } from '../fakes/digitalocean-fake.ts'
+import { EC2_REGION, Ec2Fake } from '../fakes/ec2-fake.ts'
 import { buildTestApp, json } from '../helper.ts'
 
 /**
@@ -62,4 +63,34 @@ t.test('DigitalOcean: a 429 on a page holds the next requests with that token', 
   t.equal(listed.statusCode, 200, listed.body)
   t.equal(json(listed.body).length, 450)
   await check(t, fake.requests, from, (path) => path.startsWith('/v2/'), () => answeredAt)
+})
+
+t.test('EC2: a 429 with Retry-After holds the next page; RequestLimitExceeded (503, no Retry-After) is retried with backoff, not at once', async (t) => {
+  const fake = await new Ec2Fake().start()
+  t.teardown(() => fake.close())
+  const credentials = fake.account()
+  for (let i = 0; i < 2500; i++) fake.addInstance(credentials.api_key)
+  const app = await buildTestApp(t, { cloudEnv: { AWS_ENDPOINT_URL_EC2: fake.origin, AWS_ENDPOINT_URL_PRICING: fake.origin }, providerRetries: 3, providerRetryBaseDelayMs: 400 })
+  const added = await app.inject({ method: 'POST', url: '/backends', payload: { title: 'ec2', provider: 'ec2', ...credentials, region: EC2_REGION } })
+  t.equal(added.statusCode, 201, added.body)
+  const backend = json(added.body).id as string
+  const page2 = (request: { rawBody: string }) => request.rawBody.includes('Action=DescribeInstances') && request.rawBody.includes('NextToken=')
+  let from = fake.requests.length
+  let answeredAt: number | undefined
+  fake.faults.add({ status: 429, headers: { 'retry-after': '1' }, match: (request) => { const hit = page2(request); if (hit) answeredAt ??= Date.now(); return hit } })
+  const listed = await app.inject({ method: 'GET', url: `/backends/${backend}/machines` })
+  t.equal(listed.statusCode, 200, listed.body)
+  t.equal(json(listed.body).length, 2500)
+  await check(t, fake.requests, from, () => true, () => answeredAt)
+
+  // EC2's own throttling answer: 503 RequestLimitExceeded, twice, with no Retry-After to go by.
+  from = fake.requests.length
+  const refusedAt: number[] = []
+  fake.faults.add({ status: 503, times: 2, match: (request) => { const hit = page2(request); if (hit) refusedAt.push(Date.now()); return hit } })
+  const again = await app.inject({ method: 'GET', url: `/backends/${backend}/machines` })
+  t.equal(again.statusCode, 200, again.body)
+  t.equal(refusedAt.length, 2, 'both throttled answers were met, then the page came')
+  const gaps = refusedAt.slice(1).map((at, i) => at - refusedAt[i]!)
+  t.ok(gaps.every((gap) => gap >= 200), `the retry waited its backoff (${gaps.join(', ')} ms; base 400 ms, jittered down to half)`)
+  t.ok(fake.requests.slice(from).length <= 5, 'no burst of retries')
 })

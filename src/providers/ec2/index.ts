@@ -1,0 +1,19 @@
+import { cloudPlugin } from '../kit/cloud-plugin.ts'
+import { Ec2Driver } from './ec2-driver.ts'
+import { EC2_CREDENTIALS, EC2_SETTINGS } from './fields.ts'
+import { EC2_ENDPOINTS } from './endpoints.ts'
+
+/** Amazon EC2 instances of one region, through @aws-sdk/client-ec2 (prices through @aws-sdk/client-pricing). */
+export default cloudPlugin('ec2', EC2_ENDPOINTS, (endpoints) => ({
+  title: 'Amazon EC2',
+  machineKind: 'vm',
+  credentials: EC2_CREDENTIALS,
+  settings: EC2_SETTINGS,
+  // EC2 throttles non-mutating calls by a token bucket per account and region: 100 tokens,
+  // refilled 20 a second (docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html, read
+  // 2026-12). A listing is pages of 1,000 instances.
+  listingBudget: { requestsPerHour: 20 * 3600, machinesPerCall: 1000, callsPerListing: 1 },
+  // EC2 may list an instance in the state an action started from for a few seconds after accepting it.
+  staleGraceMs: 10_000,
+  connect: (backend) => new Ec2Driver(backend, endpoints)
+}))
