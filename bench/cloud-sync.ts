@@ -1,8 +1,8 @@
-// The cloud section of npm run bench (BENCH_ONLY=cloud runs it alone): a DigitalOcean backend
-// holding 10,000 droplets in the HTTPS fake (200 a page, as DigitalOcean serves them at most),
-// synced into PostgreSQL through digitalocean-js, against a bare loop over the same pages with a
-// batched upsert of the same rows; then the backend's machine list against GET /api/machine
-// over the same rows, on a started server.
+// The cloud section of npm run bench (BENCH_ONLY=cloud runs it alone), for each cloud (a profile
+// in bench/cloud-profiles.ts): a backend holding 10,000 machines in the cloud's HTTPS fake, synced
+// into PostgreSQL through the cloud's SDK, against a bare loop over the same pages with a batched
+// upsert of the same rows; then the backend's machine list against GET /api/machine over the
+// same rows, on a started server.
 import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { openSync, writeSync } from 'node:fs'
@@ -11,9 +11,9 @@ import pg from 'pg'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { generateToken, hashToken, tokenPrefix } from '../src/domain/tokens.ts'
-import { DigitalOceanFake } from '../tests/fakes/digitalocean-fake.ts'
+import type { CloudAccountUnderBench, CloudProfile } from './cloud-profiles.ts'
 
-const DROPLETS = 10_000
+const MACHINES = 10_000
 const BATCH = 1000
 
 interface Load { url: string, connections: number, seconds: number, token?: string }
@@ -29,35 +29,15 @@ export interface CloudBenchTools {
   fmt(n: number, digits?: number): string
 }
 
-interface FakeDropletJson {
-  id: number,
-  name: string,
-  status: string,
-  size_slug: string,
-  created_at: string,
-  vcpus: number,
-  memory: number,
-  disk: number,
-  locked: boolean
-  image?: { slug?: string | null, name?: string },
-  region?: { slug?: string },
-  networks?: { v4?: Array<{ ip_address: string, type: string }> }
-}
-
-export async function measureCloudSync (tools: CloudBenchTools): Promise<void> {
+export async function measureCloudSync (tools: CloudBenchTools, profile: CloudProfile): Promise<void> {
   const { databaseUrl, rounds, fmt } = tools
-  const fake = await new DigitalOceanFake().start()
   const db = new pg.Client({ connectionString: databaseUrl })
   await db.connect()
-  const account = (): string => {
-    const token = `dop_v1_${randomBytes(24).toString('hex')}`
-    for (let i = 0; i < DROPLETS; i++) fake.addDroplet(token)
-    return token
-  }
+  const prefix = `${profile.provider}${randomBytes(2).toString('hex')}`
   // A user per round, so that each round's backend and GET /api/machine see exactly its 10,000 rows.
   const users: Array<{ id: string, token: string }> = []
   for (let round = 0; round < rounds; round++) {
-    const user = { id: `cloud${round}`, token: generateToken() }
+    const user = { id: `${prefix}${round}`, token: generateToken() }
     await db.query('INSERT INTO users (id, name, is_admin) VALUES ($1, $1, false)', [user.id])
     await db.query('INSERT INTO api_tokens (id, user_id, name, token_hash, prefix) VALUES ($1, $2, $2, $3, $4)', [`${user.id}token`, user.id, hashToken(user.token), tokenPrefix(user.token)])
     users.push(user)
@@ -65,14 +45,14 @@ export async function measureCloudSync (tools: CloudBenchTools): Promise<void> {
 
   const devNull = openSync('/dev/null', 'w')
   const app = await buildApp({
-    ...loadConfig({ DATABASE_URL: databaseUrl, STRATUS_SECRET_KEY: tools.secretKey.toString('base64'), DIGITALOCEAN_API_URL: fake.url, SYNC_INTERVAL_MS: '0', POLL_INTERVAL_MS: '60000', STRATUS_ROLE: 'api', RATE_LIMIT_MAX: '1000000000' }),
+    ...loadConfig({ DATABASE_URL: databaseUrl, STRATUS_SECRET_KEY: tools.secretKey.toString('base64'), ...profile.env, SYNC_INTERVAL_MS: '0', POLL_INTERVAL_MS: '60000', STRATUS_ROLE: 'api', RATE_LIMIT_MAX: '1000000000' }),
     logLevel: 'warn'
   }, { logStream: { write: (line: string) => { writeSync(devNull, line) } } })
   await app.ready()
 
-  /** Stratus: the backend added through the API, then one sync pass (the first adopts every droplet). */
-  const addBackend = async (user: { token: string }, token: string): Promise<string> => {
-    const answer = await app.inject({ method: 'POST', url: '/backends', headers: { authorization: `Bearer ${user.token}` }, payload: { title: 'bench', provider: 'digitalocean', token } })
+  /** Stratus: the backend added through the API, then one sync pass (the first adopts every machine). */
+  const addBackend = async (user: { token: string }, fields: Record<string, unknown>): Promise<string> => {
+    const answer = await app.inject({ method: 'POST', url: '/backends', headers: { authorization: `Bearer ${user.token}` }, payload: { title: 'bench', provider: profile.provider, ...fields } })
     if (answer.statusCode !== 201) throw new Error(`backend: ${answer.statusCode} ${answer.body}`)
     return JSON.parse(answer.body).id as string
   }
@@ -80,46 +60,19 @@ export async function measureCloudSync (tools: CloudBenchTools): Promise<void> {
     const backend = await app.db.backend.findUniqueOrThrow({ where: { id: backendId } })
     const started = performance.now()
     const { machines } = await app.watcher.syncNow(backend, 'provider_sync')
-    if (machines.length !== DROPLETS) throw new Error(`synced ${machines.length} machines, not ${DROPLETS}`)
+    if (machines.length !== MACHINES) throw new Error(`synced ${machines.length} machines, not ${MACHINES}`)
     return performance.now() - started
   }
-  /** The baseline: the same pages read with fetch, the same rows upserted in batches of 1,000. */
-  const bare = async (backendId: string, token: string): Promise<number> => {
+  /** The baseline: the same pages read bare (profile.readBare), the same rows upserted in batches of 1,000. */
+  const bare = async (backendId: string, account: CloudAccountUnderBench): Promise<number> => {
     const started = performance.now()
-    const droplets: FakeDropletJson[] = []
-    for (let next: string | undefined = `${fake.url}/droplets?per_page=200`; next !== undefined;) {
-      const page = await (await fetch(next, { headers: { authorization: `Bearer ${token}` } })).json() as { droplets: FakeDropletJson[], links: { pages: { next?: string } } }
-      droplets.push(...page.droplets)
-      next = page.links.pages.next
-    }
-    for (let i = 0; i < droplets.length; i += BATCH) {
-      const rows = droplets.slice(i, i + BATCH).map((droplet) => ({
-        provider_id: String(droplet.id),
-        name: droplet.name,
-        state: droplet.status === 'active' ? 'running' : 'pending',
-        size: droplet.size_slug,
-        image: droplet.image?.slug ?? null,
-        location: droplet.region?.slug ?? null,
-        public_ips: (droplet.networks?.v4 ?? []).filter((net) => net.type === 'public').map((net) => net.ip_address),
-        private_ips: (droplet.networks?.v4 ?? []).filter((net) => net.type === 'private').map((net) => net.ip_address),
-        extra: {
-          droplet_id: droplet.id,
-          status: droplet.status,
-          size_slug: droplet.size_slug,
-          region: droplet.region?.slug ?? null,
-          image: droplet.image?.slug ?? null,
-          vcpus: droplet.vcpus,
-          memory: droplet.memory,
-          disk: droplet.disk,
-          locked: droplet.locked,
-          created_at: droplet.created_at
-        }
-      }))
+    const rows = await account.readBare()
+    for (let i = 0; i < rows.length; i += BATCH) {
       await db.query(`INSERT INTO machines (uuid, backend_id, provider_id, name, state, kind, size, image, location, public_ips, private_ips, extra, last_transition, created_at, updated_at)
         SELECT gen_random_uuid(), $2, provider_id, name, state, 'vm', size, image, location, public_ips, private_ips, extra, now(), now(), now()
         FROM jsonb_to_recordset($1::jsonb) AS x(provider_id text, name text, state machine_state, size text, image text, location text, public_ips text[], private_ips text[], extra jsonb)
         ON CONFLICT (backend_id, provider_id) DO UPDATE SET name = EXCLUDED.name, state = EXCLUDED.state, public_ips = EXCLUDED.public_ips,
-          private_ips = EXCLUDED.private_ips, extra = EXCLUDED.extra, updated_at = now()`, [JSON.stringify(rows), backendId])
+          private_ips = EXCLUDED.private_ips, extra = EXCLUDED.extra, updated_at = now()`, [JSON.stringify(rows.slice(i, i + BATCH)), backendId])
     }
     return performance.now() - started
   }
@@ -127,26 +80,26 @@ export async function measureCloudSync (tools: CloudBenchTools): Promise<void> {
   const times = { first: [] as number[], again: [] as number[], bareFirst: [] as number[], bareAgain: [] as number[] }
   const backends: string[] = []
   for (let round = 0; round < rounds; round++) {
-    const stratusToken = account()
-    const bareToken = account()
-    const backendId = await addBackend(users[round]!, stratusToken)
+    const stratusAccount = await profile.account(MACHINES)
+    const bareAccount = await profile.account(MACHINES)
+    const backendId = await addBackend(users[round]!, stratusAccount.fields)
     backends.push(backendId)
-    const bareId = `bare${round}`
-    await db.query("INSERT INTO backends (id, title, provider, credentials, settings, updated_at) VALUES ($1, 'bare', 'digitalocean', 'never opened', '{}', now())", [bareId])
+    const bareId = `bare${prefix}${round}`
+    await db.query("INSERT INTO backends (id, title, provider, credentials, settings, updated_at) VALUES ($1, 'bare', $2, 'never opened', '{}', now())", [bareId, profile.provider])
     // Turns: which side goes first alternates, so drift in the machine's speed falls on both.
     const stratusTurn = async () => { times.first.push(await sync(backendId)); times.again.push(await sync(backendId)) }
-    const bareTurn = async () => { times.bareFirst.push(await bare(bareId, bareToken)); times.bareAgain.push(await bare(bareId, bareToken)) }
+    const bareTurn = async () => { times.bareFirst.push(await bare(bareId, bareAccount)); times.bareAgain.push(await bare(bareId, bareAccount)) }
     if (round % 2 === 0) { await stratusTurn(); await bareTurn() } else { await bareTurn(); await stratusTurn() }
   }
   await app.close()
 
   // The list over those rows on a started server, as it ships (LIST_FRESH_MS at its default):
   // one connection, the two routes taking turns, round after round.
-  const server = await tools.start('bench/stratus-server.ts', { DIGITALOCEAN_API_URL: fake.url })
+  const server = await tools.start('bench/stratus-server.ts', profile.env)
   const owner = users[0]!
   const list = { url: `${server.url}/backends/${backends[0]!}/machines`, connections: 1, seconds: tools.seconds, token: owner.token }
   const gate = { url: `${server.url}/api/machine`, connections: 1, seconds: tools.seconds, token: owner.token }
-  const pagesBefore = fake.requests.filter((request) => request.path.startsWith('/v2/droplets?')).length
+  const pagesBefore = profile.listingCalls()
   // The first list asks the cloud (a cold server, a backend listed more than LIST_FRESH_MS ago).
   const primed = await fetch(list.url, { headers: { authorization: `Bearer ${owner.token}` } })
   if (primed.status !== 200) throw new Error(`list: ${primed.status} ${await primed.text()}`)
@@ -158,16 +111,15 @@ export async function measureCloudSync (tools: CloudBenchTools): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     if (round % 2 === 0) { lists.push(await tools.load(list)); gates.push(await tools.load(gate)) } else { gates.push(await tools.load(gate)); lists.push(await tools.load(list)) }
   }
-  const pages = fake.requests.filter((request) => request.path.startsWith('/v2/droplets?')).length - pagesBefore
+  const pages = profile.listingCalls() - pagesBefore
   const listRequests = lists.reduce((sum, result) => sum + result.requests.total, 0)
   await tools.stop(server.process)
   await db.end()
-  await fake.close()
 
   const median = (values: number[]) => { const sorted = [...values].sort((a, b) => a - b); return sorted[Math.floor(sorted.length / 2)]! }
   const ms = (values: number[]) => `${fmt(median(values))} ms (rounds: ${values.map((value) => fmt(value)).join(' / ')})`
-  console.log(`\nDigitalOcean backend with ${fmt(DROPLETS)} droplets (HTTPS fake, 200 a page), ${rounds} rounds, medians:`)
-  console.log(`  ${'first sync (adopts every droplet)'.padEnd(40)} ${ms(times.first)}`)
+  console.log(`\n${profile.title(fmt(MACHINES))}, ${rounds} rounds, medians:`)
+  console.log(`  ${'first sync (adopts every machine)'.padEnd(40)} ${ms(times.first)}`)
   console.log(`  ${'bare: pages + batched insert'.padEnd(40)} ${ms(times.bareFirst)}`)
   console.log(`  ${'sync again, nothing changed'.padEnd(40)} ${ms(times.again)}`)
   console.log(`  ${'bare: pages + batched upsert'.padEnd(40)} ${ms(times.bareAgain)}`)
@@ -177,9 +129,9 @@ export async function measureCloudSync (tools: CloudBenchTools): Promise<void> {
     `${fmt(listRequests)} lists cost ${fmt(pages)} page calls at the cloud`)
   console.log(`  ${'GET /api/machine (same rows)'.padEnd(40)} p50 ${p(gates, 'p50')} ms, p99 ${p(gates, 'p99')} ms, mean ${fmt(mean(gates), 2)} ms`)
   const ratios = [
-    { name: 'cloud sync, first / bare insert', value: median(times.first) / median(times.bareFirst), limit: 2 },
-    { name: 'cloud sync, unchanged / bare upsert', value: median(times.again) / median(times.bareAgain), limit: 2 },
-    { name: 'machine list median latency / GET /api/machine', value: p(lists, 'p50') / p(gates, 'p50'), limit: 3 }
+    { name: `${profile.provider} sync, first / bare insert`, value: median(times.first) / median(times.bareFirst), limit: 2 },
+    { name: `${profile.provider} sync, unchanged / bare upsert`, value: median(times.again) / median(times.bareAgain), limit: 2 },
+    { name: `${profile.provider} list median latency / GET /api/machine`, value: p(lists, 'p50') / p(gates, 'p50'), limit: 3 }
   ]
   for (const ratio of ratios) console.log(`${ratio.name.padEnd(42)} ${fmt(ratio.value, 2).padStart(6)}  (target <= ${ratio.limit}) ${ratio.value <= ratio.limit ? 'met' : 'MISSED'}`)
 }
