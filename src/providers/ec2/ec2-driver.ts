@@ -209,10 +209,8 @@ export class Ec2Driver implements ProviderDriver {
 
   supports (): boolean { return true }
 
-  async close (): Promise<void> {
-    this.#ec2.destroy()
-    this.#pricing.destroy()
-  }
+  // No close(): the clients hold nothing of their own. Their pool is every backend's
+  // (connection.ts), and the SDK's destroy() would destroy its sockets under other backends' calls.
 }
 
 function sizeOf (type: InstanceTypeInfo, hourlyPrice: string | null): ProviderSize {

@@ -45,3 +45,17 @@ t.test('the server\'s own AWS environment is never used for a backend', async (t
   await driver.listMachines()
   t.same([...new Set(fake.requests.map((request) => request.token))], [credentials.api_key], 'signed with the backend\'s key, in its region (the fake serves one region)')
 })
+
+t.test('closing one backend\'s driver (the cache evicting it) does not cut another\'s calls on the shared pool', async (t) => {
+  const fake = await new Ec2Fake().start()
+  t.teardown(() => fake.close())
+  fake.latencyMs = 100
+  const a = directEc2Driver(fake, { policy: { retries: 0 } })
+  const b = directEc2Driver(fake, { policy: { retries: 0 } })
+  for (let i = 0; i < 3000; i++) fake.addInstance(a.credentials.api_key)
+  await b.driver.listMachines()
+  const listing = a.driver.listMachines()
+  await new Promise((resolve) => setTimeout(resolve, 120))
+  await b.driver.close?.()
+  t.equal((await listing).length, 3000, 'the other backend\'s listing went on')
+})
