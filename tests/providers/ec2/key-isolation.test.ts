@@ -1,5 +1,8 @@
 import t from 'tap'
-import { Ec2Fake } from '../../fakes/ec2-fake.ts'
+import { SecretBox } from '../../../src/domain/secret-box.ts'
+import { Ec2Driver } from '../../../src/providers/ec2/ec2-driver.ts'
+import { ProviderRegistry } from '../../../src/providers/provider-registry.ts'
+import { EC2_REGION, Ec2Fake } from '../../fakes/ec2-fake.ts'
 import { directEc2Driver } from './direct-driver.ts'
 
 // Each EC2 backend's clients are built from its own fields only: two accounts' calls interleave
@@ -46,16 +49,21 @@ t.test('the server\'s own AWS environment is never used for a backend', async (t
   t.same([...new Set(fake.requests.map((request) => request.token))], [credentials.api_key], 'signed with the backend\'s key, in its region (the fake serves one region)')
 })
 
-t.test('closing one backend\'s driver (the cache evicting it) does not cut another\'s calls on the shared pool', async (t) => {
+t.test('the driver cache evicting one EC2 backend does not cut another\'s calls on the shared pool', async (t) => {
   const fake = await new Ec2Fake().start()
   t.teardown(() => fake.close())
   fake.latencyMs = 100
-  const a = directEc2Driver(fake, { policy: { retries: 0 } })
-  const b = directEc2Driver(fake, { policy: { retries: 0 } })
-  for (let i = 0; i < 3000; i++) fake.addInstance(a.credentials.api_key)
-  await b.driver.listMachines()
-  const listing = a.driver.listMachines()
+  // The registry as the server has it, with room for one driver: using b evicts (closes) a's.
+  const secrets = new SecretBox(Buffer.alloc(32, 5))
+  const registry = new ProviderRegistry(secrets, { policy: { timeoutMs: 5000, retries: 0, baseDelayMs: 10, maxDelayMs: 100 }, log: { warn: () => {} }, onCredentials: async () => {}, listingBudgetPercent: 0, driverCacheSize: 1 })
+  registry.define('ec2', { title: 'EC2', machineKind: 'vm', priceSource: 'test', credentials: {}, settings: {}, connect: (backend) => new Ec2Driver(backend, { ec2: fake.origin, pricing: fake.origin }) })
+  const row = (id: string, credentials: object) => ({ id, provider: 'ec2', credentials: secrets.sealJson(credentials), settings: { region: EC2_REGION }, updatedAt: new Date(0) })
+  const a = fake.account()
+  const b = fake.account()
+  for (let i = 0; i < 3000; i++) fake.addInstance(a.api_key)
+  const listing = registry.driverFor(row('a', a)).listMachines()
   await new Promise((resolve) => setTimeout(resolve, 120))
-  await b.driver.close?.()
-  t.equal((await listing).length, 3000, 'the other backend\'s listing went on')
+  await registry.driverFor(row('b', b)).checkCredentials()
+  t.equal(registry.cachedDrivers, 1, 'a\'s driver was evicted while its listing ran')
+  t.equal((await listing).length, 3000, 'and its listing went on')
 })
