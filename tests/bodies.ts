@@ -6,6 +6,7 @@ import { backendCreateBody, backendUpdateBody, machineCreateBody } from '../src/
 const sandbox: ProviderDefinition = {
   title: 'Sandbox (simulator)',
   machineKind: 'vm',
+  priceSource: 'test',
   credentials: SANDBOX_CREDENTIALS,
   settings: SANDBOX_SETTINGS,
   connect: () => { throw new Error('schemas only') }

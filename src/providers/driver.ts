@@ -152,6 +152,8 @@ export interface ProviderDefinition {
   validateMachine?(fields: Record<string, unknown>): Array<{ field: string, detail: string }>
   /** Whether a create needs an SSH key (the caller's default when none is given); default true. A container has none. */
   needsKey?: boolean
+  /** Where the sizes' prices come from (the API or list, and which of its prices), shown with each size as price_source. */
+  priceSource: string
   /** The cloud's published request budget, by which listings of a backend are spaced (none: not paced). */
   listingBudget?: ListingBudget
   /**

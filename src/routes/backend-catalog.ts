@@ -21,7 +21,8 @@ const backendCatalog: FastifyPluginAsyncTypebox = async (app) => {
     const backend = await findBackend(app.db, actor(request), request.params.backend_id)
     const sizes = await app.sizes.list(backend)
     // Cached prices are served even where the provider is not loaded; then nothing is known of its actions.
-    const driver = app.providers.definition(backend.provider) === undefined ? null : app.providers.driverFor(backend)
+    const definition = app.providers.definition(backend.provider)
+    const driver = definition === undefined ? null : app.providers.driverFor(backend)
     return sizes.map((size) => ({
       id: size.sizeId,
       name: size.name,
@@ -31,6 +32,7 @@ const backendCatalog: FastifyPluginAsyncTypebox = async (app) => {
       price: priceNumber(size.hourlyPrice),
       currency: size.currency,
       fetched_at: size.fetchedAt.toISOString(),
+      price_source: definition?.priceSource ?? null,
       unsupported_actions: driver === null ? [] : MACHINE_ACTIONS.filter((action) => !driver.supports({ size: size.sizeId, image: null }, action))
     }))
   })

@@ -59,6 +59,7 @@ export const Size = Type.Object({
   price: Type.Union([Type.Number(), Type.Null()], { description: 'Hourly price while running; null when the provider publishes none for this size (never 0)' }),
   currency: Type.Union([Type.String(), Type.Null()], { description: 'ISO 4217; null with a null price' }),
   fetched_at: Type.String({ format: 'date-time', description: 'When the price was fetched from the provider' }),
+  price_source: Type.Union([Type.String(), Type.Null()], { description: 'Where the provider\'s prices come from (its price API or list, and which of its prices); null when this server has not loaded the provider' }),
   unsupported_actions: Type.Array(Type.String({ xml: { name: 'action' } }), { description: 'Actions machines of this size can never do (422 action-not-supported), e.g. spot sizes cannot shutdown or start; empty when this server has not loaded the provider' })
 }, { title: 'Size', xml: { name: 'size' } })
 export const SizeList = Type.Array(Size, { xml: { name: 'sizes' } })

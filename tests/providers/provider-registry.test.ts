@@ -13,6 +13,7 @@ t.test('drivers are kept for the most recently used backends only (DRIVER_CACHE_
   registry.define('counting', {
     title: 'Counting',
     machineKind: 'vm',
+    priceSource: 'test',
     credentials: {},
     settings: {},
     connect: (backend) => {

@@ -17,6 +17,7 @@ const dockerOnSandbox = fp(async (app) => {
   app.providers.define('docker', {
     title: 'Docker (served by the simulator)',
     machineKind: 'container',
+    priceSource: 'test',
     credentials: SANDBOX_CREDENTIALS,
     settings: SANDBOX_SETTINGS,
     machineFields: DockerMachineFields,

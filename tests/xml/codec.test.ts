@@ -43,7 +43,7 @@ t.test('a machine round-trips through XML, maps and untyped values included', as
 })
 
 t.test('docker maps with keys that are not XML names round-trip into the body schema', async (t) => {
-  const MachineCreateBody = machineCreateBody([['docker', { title: 'docker', machineKind: 'container', credentials: {}, settings: {}, machineFields: DockerMachineFields, connect: () => { throw new Error('schemas only') } }]])
+  const MachineCreateBody = machineCreateBody([['docker', { title: 'docker', machineKind: 'container', priceSource: 'test', credentials: {}, settings: {}, machineFields: DockerMachineFields, connect: () => { throw new Error('schemas only') } }]])
   const create = {
     name: 'c',
     image: 'img',

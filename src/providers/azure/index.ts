@@ -8,6 +8,7 @@ export default cloudPlugin('azure', AZURE_ENDPOINTS, (endpoints) => ({
   title: 'Microsoft Azure',
   machineKind: 'vm',
   credentials: AZURE_CREDENTIALS,
+  priceSource: 'Azure Retail Prices API: Linux pay-as-you-go (Consumption) hourly, not Spot or Low Priority',
   settings: AZURE_SETTINGS,
   // Azure Resource Manager: 12,000 reads an hour per principal and subscription. A listing reads
   // VMs, NICs and public IPs; ARM chooses its page sizes, so 100 per page is assumed (its least).

@@ -8,6 +8,7 @@ export default cloudPlugin('digitalocean', DIGITALOCEAN_ENDPOINTS, (endpoints) =
   title: 'DigitalOcean',
   machineKind: 'vm',
   credentials: DIGITALOCEAN_CREDENTIALS,
+  priceSource: 'DigitalOcean API: GET /v2/sizes price_hourly (USD)',
   settings: DIGITALOCEAN_SETTINGS,
   // docs.digitalocean.com/reference/api: 5,000 requests an hour per token; pages of at most 200.
   listingBudget: { requestsPerHour: 5000, machinesPerCall: 200, callsPerListing: 1 },

@@ -8,6 +8,7 @@ export default cloudPlugin('ec2', EC2_ENDPOINTS, (endpoints) => ({
   title: 'Amazon EC2',
   machineKind: 'vm',
   credentials: EC2_CREDENTIALS,
+  priceSource: 'AWS Price List Query API (GetProducts): Linux on-demand, shared tenancy, no pre-installed software, hourly USD',
   settings: EC2_SETTINGS,
   // EC2 throttles non-mutating calls by a token bucket per account and region: 100 tokens,
   // refilled 20 a second (docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html, read

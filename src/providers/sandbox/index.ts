@@ -8,6 +8,7 @@ export default cloudPlugin('sandbox', {}, (_endpoints, app) => ({
   title: 'Sandbox (simulator)',
   machineKind: 'vm',
   credentials: SANDBOX_CREDENTIALS,
+  priceSource: 'the simulator\'s own list (not a real price)',
   settings: SANDBOX_SETTINGS,
   connect: (backend) => new SandboxDriver(app.db, backend.id, readSandboxSettings(backend.settings))
 }), ['database'])

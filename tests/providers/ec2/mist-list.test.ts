@@ -47,4 +47,9 @@ t.test('an EC2 backend\'s machine list shows the document\'s extra fields, under
   t.same(listed.extra.groups, ['default'])
   t.equal(listed.extra.launchindex, '0')
   t.ok(readFileSync('docs/clouds.md', 'utf8').includes('`instanceId`'), 'docs/clouds.md names them')
+
+  // Sizes carry their price, its source and the time it was fetched.
+  const sizes = json((await app.inject({ method: 'GET', url: `/backends/${json(added.body).id as string}/sizes` })).body)
+  t.match(sizes.find((size: { id: string }) => size.id === 't3.micro'), { price: 0.0136, currency: 'USD', price_source: /^AWS Price List Query API \(GetProducts\): Linux on-demand/, fetched_at: String })
+  t.match(sizes.find((size: { id: string }) => size.id === 'x9.huge'), { price: null, price_source: /GetProducts/ })
 })
