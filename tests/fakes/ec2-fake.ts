@@ -345,6 +345,7 @@ export class Ec2Fake extends CloudFake {
           (ids.length === 0 || ids.includes(image.imageId!)) &&
           (owners.length === 0 || owners.some((owner) => owner === image.owner || owner === image.alias || (owner === 'self' && account.images.includes(image)))) &&
           (filters.get('name')?.some((pattern) => wildcard(pattern).test(image.name!)) ?? true))
+        if (ids.length > 0 && params.has('MaxResults')) throw new AwsFault(400, 'InvalidParameterCombination', 'The parameter imageIdsSet cannot be used with the parameter maxResults')
         if (ids.length > 0 && chosen.length < ids.length) throw new AwsFault(400, 'InvalidAMIID.NotFound', `The image id '[${ids.filter((id) => !chosen.some((image) => image.imageId === id)).join(', ')}]' does not exist`)
         const page = this.#page(chosen, params, [5, 1000])
         return {

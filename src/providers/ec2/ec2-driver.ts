@@ -96,8 +96,11 @@ export class Ec2Driver implements ProviderDriver {
 
   /** The account's own AMIs, the newest of each public family (catalog.ts), and the backend's `images`. */
   async listImages (): Promise<ProviderImage[]> {
+    // EC2 refuses MaxResults beside ImageIds: a list of named images is one answer, not pages.
     const describe = (request: ConstructorParameters<typeof DescribeImagesCommand>[0]) =>
-      this.#pages((NextToken, abortSignal) => this.#ec2.send(new DescribeImagesCommand({ ...request, MaxResults: 1000, NextToken }), { abortSignal }), (page) => page.Images)
+      this.#pages((NextToken, abortSignal) => this.#ec2.send(new DescribeImagesCommand({
+        ...request, ...(request?.ImageIds === undefined ? { MaxResults: 1000 } : {}), NextToken
+      }), { abortSignal }), (page) => page.Images)
     const [own, named, ...families] = await Promise.all([
       describe({ Owners: ['self'] }),
       this.#settings.images.length === 0 ? Promise.resolve([]) : describe({ ImageIds: this.#settings.images }),

@@ -8,9 +8,9 @@ export const EC2_CREDENTIALS = {
 
 export const EC2_SETTINGS = {
   region: Type.String({ pattern: '^[a-z]{2}(-[a-z]{1,12}){1,2}-\\d{1,2}$', maxLength: 32, examples: ['ap-northeast-1'], description: 'The AWS region the backend manages, e.g. ap-northeast-1' }),
-  subnet_id: Type.Optional(Type.String({ pattern: '^subnet-[0-9a-f]{8,17}$', description: 'Where new instances go; without it, the region\'s default VPC (an account without one must name a subnet)' })),
-  security_group_ids: Type.Optional(Type.Array(Type.String({ pattern: '^sg-[0-9a-f]{8,17}$' }), {
+  subnet_id: Type.Optional(Type.String({ pattern: '^subnet-[0-9a-f]{8,17}$', maxLength: 24, description: 'Where new instances go; without it, the region\'s default VPC (an account without one must name a subnet)' })),
+  security_group_ids: Type.Optional(Type.Array(Type.String({ pattern: '^sg-[0-9a-f]{8,17}$', maxLength: 20 }), {
     maxItems: 5, description: 'Security groups of new instances; without them, the default security group of their VPC'
   })),
-  images: Type.Optional(Type.Array(Type.String({ pattern: '^ami-[0-9a-f]{8,17}$' }), { maxItems: 50, description: 'AMI ids offered besides the account\'s own and the public ones Stratus lists' }))
+  images: Type.Optional(Type.Array(Type.String({ pattern: '^ami-[0-9a-f]{8,17}$', maxLength: 21 }), { maxItems: 50, description: 'AMI ids offered besides the account\'s own and the public ones Stratus lists' }))
 }
