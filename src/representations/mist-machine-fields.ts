@@ -47,18 +47,23 @@ export const MIST_MACHINE_FIELDS: readonly MistMachineField[] = [
   { key: 'size', value: (row) => row.size, json: "coalesce(to_json(size)::text, 'null')" }
 ]
 
+/** A run of recorded fields between two can_* flags: one column of JSON text, part0, part1, ... */
+interface JsonPart { part: number, fields: RecordedField[] }
+
 /**
- * The recorded fields as SQL select items: each run of recorded fields between two can_* flags
- * is one column of JSON text ("part0", "part1", ...) holding `"key":value` pairs, so that a list
- * of ten thousand rows is neither parsed into objects nor serialized again.
+ * A list's JSON text, laid out once for both its halves: each can_* flag (which JS adds per row),
+ * and each run of recorded fields between them as one part PostgreSQL writes (jsonPartsSql), so
+ * that ten thousand rows are neither parsed into objects nor serialized again.
  */
-export function jsonPartsSql (fields: readonly MistMachineField[] = MIST_MACHINE_FIELDS): string {
-  const parts: string[][] = []
-  let run: string[] | null = null
-  for (const field of fields) {
-    if (isCapability(field)) { run = null; continue }
-    if (run === null) parts.push(run = [])
-    run.push(`'${run.length === 0 ? '' : ','}"${field.key}":' || ${field.json}`)
-  }
-  return parts.map((run, index) => `${run.join(' || ')} AS part${index}`).join(',\n    ')
-}
+export const JSON_LAYOUT: ReadonlyArray<CapabilityField | JsonPart> = MIST_MACHINE_FIELDS.reduce<Array<CapabilityField | JsonPart>>((layout, field) => {
+  const last = layout.at(-1)
+  if (isCapability(field)) layout.push(field)
+  else if (last !== undefined && 'part' in last) last.fields.push(field)
+  else layout.push({ part: layout.filter((item) => 'part' in item).length, fields: [field] })
+  return layout
+}, [])
+
+/** The parts as SQL select items, each `"key":value` pairs of JSON text. */
+export const jsonPartsSql = (): string => JSON_LAYOUT.flatMap((item) => 'part' in item
+  ? [`${item.fields.map((field, i) => `'${i === 0 ? '' : ','}"${field.key}":' || ${field.json}`).join(' || ')} AS part${item.part}`]
+  : []).join(',\n    ')

@@ -4,7 +4,7 @@ import { isValidNow, type MachineAction } from '../domain/lifecycle.ts'
 import type { ProviderDriver } from '../providers/driver.ts'
 import type { MistMachine, MistMachineCreated } from '../schemas/mist-machine.ts'
 import type { MistMachineJsonRow } from '../services/machine-reads.ts'
-import { isCapability, MIST_MACHINE_FIELDS, type MistMachineRow } from './mist-machine-fields.ts'
+import { isCapability, JSON_LAYOUT, MIST_MACHINE_FIELDS, type MistMachineRow } from './mist-machine-fields.ts'
 
 const can = (machine: Pick<Machine, 'state' | 'size' | 'image'>, driver: Pick<ProviderDriver, 'supports'>, action: MachineAction | null): boolean =>
   action === null ? machine.state !== 'terminated' : isValidNow(machine.state, action) && driver.supports(machine, action)
@@ -16,21 +16,10 @@ export function toMistMachine (machine: MistMachineRow, driver: Pick<ProviderDri
   return shown as Static<typeof MistMachine>
 }
 
-/** MIST_MACHINE_FIELDS for the JSON text: the can_* flags, and the numbers of the parts between them (jsonPartsSql). */
-const JSON_TEMPLATE = (() => {
-  const template: Array<{ key: string, action: MachineAction | null } | number> = []
-  let parts = 0
-  for (const field of MIST_MACHINE_FIELDS) {
-    if (isCapability(field)) template.push(field)
-    else if (typeof template.at(-1) !== 'number') template.push(parts++)
-  }
-  return template
-})()
-
 /** The same list as JSON text, from rows whose recorded fields PostgreSQL wrote as JSON (readBackendMachinesJson). */
 export function toMistMachineListJson (rows: readonly MistMachineJsonRow[], driver: Pick<ProviderDriver, 'supports'>): string {
-  return `[${rows.map((row) => `{${JSON_TEMPLATE.map((item) =>
-    typeof item === 'number' ? row[`part${item}`] : `"${item.key}":${can(row, driver, item.action)}`).join(',')}}`).join(',')}]`
+  return `[${rows.map((row) => `{${JSON_LAYOUT.map((item) =>
+    'part' in item ? row[`part${item.part}`] : `"${item.key}":${can(row, driver, item.action)}`).join(',')}}`).join(',')}]`
 }
 
 export const toMistMachineCreated = (machine: Machine): Static<typeof MistMachineCreated> => ({

@@ -368,7 +368,7 @@ export class Ec2Fake extends CloudFake {
         const ids = listOf(params, 'InstanceId')
         const hourAgo = Date.now() - 3_600_000
         const listed = this.instances(account.accessKeyId).filter((instance) => (ids.length === 0 || ids.includes(instance.id)) && (instance.terminatedAt ?? Infinity) > hourAgo)
-        const page = this.#page(listed, params, [5, 1000])
+        const page = this.#page(listed, params, [5, this.pageSize])
         return {
           reservationSet: page.items.map((instance) => ({ reservationId: `r-${instance.id.slice(2)}`, ownerId: '123456789012', groupSet: [], instancesSet: [this.#shown(instance)] })),
           nextToken: page.nextToken
