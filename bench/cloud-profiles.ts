@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto'
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2'
 import { DigitalOceanFake } from '../tests/fakes/digitalocean-fake.ts'
 import { EC2_REGION, Ec2Fake } from '../tests/fakes/ec2-fake.ts'
+import compute, { type protos } from '@google-cloud/compute'
+import { GceFake } from '../tests/fakes/gce-fake.ts'
 
 /** A machine row as the baseline upserts it. */
 export interface BareRow {
@@ -155,6 +157,56 @@ export async function ec2Profile (): Promise<CloudProfile> {
       }
     },
     listingCalls: () => fake.actions.filter((action) => action.action === 'DescribeInstances').length,
+    close: async () => fake.close()
+  }
+}
+
+export async function gceProfile (): Promise<CloudProfile> {
+  const fake = await new GceFake().start()
+  const last = (url: string | null | undefined) => url?.slice(url.lastIndexOf('/') + 1) ?? null
+  return {
+    provider: 'gce',
+    title: (machines) => `GCE backend with ${machines} instances in 3 zones (HTTPS fake, signed JWT checked, aggregated list, 500 a page)`,
+    env: { GCE_API_ENDPOINT: fake.origin },
+    account: async (machines) => {
+      const fields = fake.project()
+      const zones = ['europe-west1-b', 'europe-west1-c', 'us-central1-a']
+      for (let i = 0; i < machines; i++) fake.addInstance(fields.project_id, { name: `bench-${i}`, zone: zones[i % zones.length]! })
+      return {
+        fields,
+        // The same pages through the bare SDK (each request needs its signed JWT), no Stratus in between.
+        readBare: async () => {
+          const key = JSON.parse(fields.private_key) as { client_email: string, private_key: string }
+          const url = new URL(fake.origin)
+          const client = new compute.InstancesClient({ apiEndpoint: url.hostname, port: Number(url.port), protocol: 'https', projectId: fields.project_id, credentials: key, scopes: [] })
+          await client.initialize()
+          const rows: BareRow[] = []
+          let pageToken: string | undefined
+          do {
+            const [items, next] = await (client.innerApiCalls.aggregatedList as unknown as (request: object, options: object) => Promise<[Record<string, protos.google.cloud.compute.v1.IInstancesScopedList>, { pageToken?: string } | null]>)(
+              { project: fields.project_id, maxResults: 500, ...(pageToken === undefined ? {} : { pageToken }) }, { autoPaginate: false, maxRetries: 0 })
+            for (const instance of Object.values(items).flatMap((scoped) => scoped.instances ?? [])) {
+              const zone = last(instance.zone) ?? ''
+              rows.push({
+                provider_id: `${zone}~${String(instance.name)}`,
+                name: String(instance.name),
+                state: instance.status === 'RUNNING' ? 'running' : 'pending',
+                size: last(instance.machineType),
+                image: null,
+                location: zone,
+                public_ips: (instance.networkInterfaces ?? []).flatMap((nic) => (nic.accessConfigs ?? []).map((access) => access.natIP ?? '')).filter((ip) => ip !== ''),
+                private_ips: (instance.networkInterfaces ?? []).map((nic) => nic.networkIP ?? '').filter((ip) => ip !== ''),
+                extra: { id: String(instance.id), zone, machineType: last(instance.machineType), status: instance.status, creationTimestamp: instance.creationTimestamp ?? null, labels: instance.labels ?? {}, selfLink: instance.selfLink ?? null }
+              })
+            }
+            pageToken = next?.pageToken === undefined || next.pageToken === '' ? undefined : next.pageToken
+          } while (pageToken !== undefined)
+          await client.close()
+          return rows
+        }
+      }
+    },
+    listingCalls: () => fake.requests.filter((request) => request.path.includes('/aggregated/instances')).length,
     close: async () => fake.close()
   }
 }

@@ -22,6 +22,7 @@ import sandboxProvider from './providers/sandbox/index.ts'
 import digitaloceanProvider from './providers/digitalocean/index.ts'
 import azureProvider from './providers/azure/index.ts'
 import ec2Provider from './providers/ec2/index.ts'
+import gceProvider from './providers/gce/index.ts'
 import type { ProviderPluginOptions } from './providers/driver.ts'
 import health from './routes/health.ts'
 import accounts from './routes/accounts.ts'
@@ -127,7 +128,7 @@ async function registerPlugins (app: ReturnType<typeof createApp>, config: Confi
     driverCacheSize: config.driverCacheSize
   })
   // The clouds: one line each (docs/adding-a-cloud.md). Each reads its own settings from the environment.
-  for (const provider of [sandboxProvider, digitaloceanProvider, azureProvider, ec2Provider, ...options.providers ?? []]) {
+  for (const provider of [sandboxProvider, digitaloceanProvider, azureProvider, ec2Provider, gceProvider, ...options.providers ?? []]) {
     await app.register(provider, { env: config.cloudEnv })
   }
 

@@ -60,7 +60,8 @@ export const CLOUDS_AWAY: Readonly<Record<string, string>> = {
   AZURE_AUTHORITY_HOST: 'https://127.0.0.1:9',
   AZURE_RESOURCE_MANAGER_URL: 'https://127.0.0.1:9',
   AZURE_PRICES_URL: 'https://127.0.0.1:9/api/retail/prices',
-  AWS_ENDPOINT_URL: 'https://127.0.0.1:9'
+  AWS_ENDPOINT_URL: 'https://127.0.0.1:9',
+  GCE_API_ENDPOINT: 'https://127.0.0.1:9'
 }
 
 /** Sends `options` with this token unless they carry an Authorization header of their own. */

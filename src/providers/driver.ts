@@ -12,6 +12,8 @@ import type { OperationRef } from './kit/operation-ref.ts'
  */
 export interface ProviderSize {
   id: string
+  /** Another id the cloud gives the size, accepted in a create wherever `id` is (GCE's numeric ids). */
+  cloudId?: string
   name: string
   cpus: number
   ramMb: number

@@ -69,7 +69,8 @@ export class MachineService {
     const adminPassword = newAdminPassword(20)
     const spec: CreateMachineSpec = {
       name: input.name,
-      size: input.size,
+      // The size's own id, whichever of its ids the create named.
+      size: size.sizeId,
       image: input.image,
       location: input.location,
       clientToken: uuid,
@@ -90,7 +91,7 @@ export class MachineService {
         ownerId: owner.id,
         name: input.name,
         kind,
-        size: input.size,
+        size: size.sizeId,
         image: input.image,
         location: input.location,
         keyId: key?.id ?? null,

@@ -19,8 +19,10 @@ export class SizeCatalog {
     return fresh ? cached : this.refresh(backend)
   }
 
+  /** A size by its id, or by the other id its cloud gives it (cloudId). */
   async find (backend: Backend, sizeId: string): Promise<Size | undefined> {
-    return (await this.list(backend)).find((size) => size.sizeId === sizeId)
+    const sizes = await this.list(backend)
+    return sizes.find((size) => size.sizeId === sizeId) ?? sizes.find((size) => size.cloudId === sizeId)
   }
 
   async refresh (backend: Backend): Promise<Size[]> {
@@ -31,6 +33,7 @@ export class SizeCatalog {
       return {
         backendId: backend.id,
         sizeId: size.id,
+        cloudId: size.cloudId ?? null,
         name: size.name,
         cpus: size.cpus,
         ramMb: size.ramMb,

@@ -83,7 +83,10 @@ const sameJourney = (recorded: Machine['state'], seen: Machine['state'] | undefi
 function isStale (record: Machine, seen: ProviderMachine | null, now: number, graceMs: number): boolean {
   if (seen === null || !isTransitional(record.state) || now - record.lastTransition.getTime() >= graceMs) return false
   const goal = SETTLES_INTO[record.state]
-  return goal !== undefined && seen.state !== goal && seen.state !== 'terminated' && !isTransitional(seen.state)
+  if (goal === undefined || seen.state === goal || seen.state === 'terminated') return false
+  // A delete stops the machine first (GCE lists a deleted instance STOPPING until it is gone): on its way, not back.
+  if (record.state === 'destroying' && (seen.state === 'stopping' || seen.state === 'stopped')) return true
+  return !isTransitional(seen.state)
 }
 
 /**
@@ -97,6 +100,8 @@ function isStale (record: Machine, seen: ProviderMachine | null, now: number, gr
  *   when it settles a machine that was in motion (an action's, a restart's); provider_sync when the
  *   machine moved at the cloud by itself. A watch queued by one machine's action never lends its
  *   cause to another machine;
+ * - a create whose own operation failed and whose machine the cloud does not list is in error,
+ *   with the cloud's reason;
  * - a create is adopted as soon as its creator has ended (recorded it, or given up), or once it
  *   has been in flight longer than the intent grace (a crash); never while it may still record.
  */
@@ -108,13 +113,16 @@ export function planPass<I extends IntentView> (input: PassInput<I>): PassPlan<I
     // Forgotten when it ended, or when its machine settled without it (read by the listing while it could not be read).
     if (record.operation !== null && (operation?.done === true || !isTransitional(record.state))) plan.operationsEnded.push({ id: record.id, operation: record.operation })
     const seen = observed.get(record.providerId) ?? null
-    if (seen === null && !goneForGood(record)) {
+    const failed = operation?.done === true ? operation.error : null
+    // A create the cloud accepted and then failed (GCE's insert operation ends with an error and
+    // no instance): the machine never came to be, and it shows why, rather than going missing.
+    const neverMade = seen === null && failed !== null && record.state === 'pending'
+    if (seen === null && !neverMade && !goneForGood(record)) {
       plan.missing.push(record)
       plan.kept.push(record)
       continue
     }
-    const to = sameJourney(record.state, seen?.state) ? record.state : seen?.state ?? 'terminated'
-    const failed = operation?.done === true ? operation.error : null
+    const to = neverMade ? 'error' : sameJourney(record.state, seen?.state) ? record.state : seen?.state ?? 'terminated'
     if (operation?.done === false && isTransitional(record.state)) plan.kept.push(record)
     else if (failed === null && isStale(record, seen, input.now, input.staleGraceMs)) plan.kept.push(record)
     else if (to === record.state) {

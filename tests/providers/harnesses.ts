@@ -3,6 +3,8 @@ import type { Stratus } from '../started-server.ts'
 import { DigitalOceanFake } from '../fakes/digitalocean-fake.ts'
 import { AzureFake } from '../fakes/azure-fake.ts'
 import { EC2_REGION, Ec2Fake } from '../fakes/ec2-fake.ts'
+import { GceFake } from '../fakes/gce-fake.ts'
+import { CLIENT_TOKEN_LABEL, tagOf } from '../../src/providers/gce/names.ts'
 import type { CloudAccount, ProviderHarness } from './harness.ts'
 
 /** The built-in simulator: its cloud side is its own table. */
@@ -139,6 +141,47 @@ export async function ec2Harness (): Promise<ProviderHarness> {
       loseCreateAnswer: (cloud, delayMs) => fake.faults.add({ status: -1, delayMs, match: (request) => fake.isFrom(request, keyOf.get(cloud)!) && request.rawBody.includes('Action=RunInstances') })
     },
     paging: { pageSize: fake.pageSize, addMany: async (cloud, count) => { for (let i = 0; i < count; i++) fake.addInstance(keyOf.get(cloud)!) } },
+    close: async () => fake.close()
+  }
+}
+
+export async function gceHarness (): Promise<ProviderHarness> {
+  const fake = await new GceFake().start()
+  fake.bootMs = 150
+  fake.operationMs = 150
+  fake.pageSize = 50
+  const projectOf = new Map<CloudAccount, string>()
+  const account = async (): Promise<CloudAccount> => {
+    const fields = fake.project()
+    const project = fields.project_id
+    const cloud: CloudAccount = {
+      fields,
+      addOutside: async (_backend, name) => { const made = fake.addInstance(project, { name }); return `${made.zone}~${made.name}` },
+      stopOutside: async (_backend, id) => { fake.instance(project, id).status = 'TERMINATED' },
+      removeOutside: async (_backend, id) => { fake.remove(project, id) },
+      tagsAt: async (_backend, id) => Object.entries(fake.instance(project, id).labels).filter(([key]) => key !== CLIENT_TOKEN_LABEL).map(([key, value]) => tagOf(key, value)),
+      count: async () => fake.instances(project).length
+    }
+    projectOf.set(cloud, project)
+    return cloud
+  }
+  return {
+    provider: 'gce',
+    env: { GCE_API_ENDPOINT: fake.origin },
+    // The backends document's GCE create, by GCE's numeric ids: size 1000 (n1-standard-1), its image, zone 2221.
+    machine: { size: '1000', image: '5298942163210525420', location: '2221' },
+    account,
+    badCredentials: (fields) => ({ ...fields, private_key: GceFake.foreignKey(fields as { private_key: string }) }),
+    faults: {
+      fail: (cloud, status, times, headers) => fake.faults.add({ status, times, ...(headers === undefined ? {} : { headers }), match: (request) => fake.isFrom(request, projectOf.get(cloud)!) }),
+      clear: () => fake.faults.clear(),
+      failNextOperation: () => {
+        fake.failNextOperation = { code: 'ZONE_RESOURCE_POOL_EXHAUSTED', message: 'The zone \'projects/p/zones/europe-west1-c\' does not have enough resources available to fulfill the request.' }
+        return /^gce: ZONE_RESOURCE_POOL_EXHAUSTED: The zone/
+      },
+      loseCreateAnswer: (cloud, delayMs) => fake.faults.add({ status: -1, delayMs, match: (request) => fake.isFrom(request, projectOf.get(cloud)!) && request.method === 'POST' && /\/zones\/[^/]+\/instances$/.test(request.url.pathname) })
+    },
+    paging: { pageSize: fake.pageSize, addMany: async (cloud, count) => { for (let i = 0; i < count; i++) fake.addInstance(projectOf.get(cloud)!) } },
     close: async () => fake.close()
   }
 }

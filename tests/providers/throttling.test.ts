@@ -2,7 +2,9 @@ import t, { type Test } from 'tap'
 import { AzureFake } from '../fakes/azure-fake.ts'
 import { DigitalOceanFake } from '../fakes/digitalocean-fake.ts'
 import { EC2_REGION, Ec2Fake } from '../fakes/ec2-fake.ts'
+import { GceFake } from '../fakes/gce-fake.ts'
 import { buildTestApp, json } from '../helper.ts'
+import type { FakeRequest, FaultQueue } from '../fakes/https-fake.ts'
 
 /**
  * Every cloud's throttling answer is waited out before any further request with those
@@ -24,6 +26,23 @@ async function check (t: Test, requests: Array<{ path: string, at: number }>, fr
   // Requests already on the wire when the 429 arrived land within a few milliseconds of it.
   const early = gaps.filter((gap) => gap > 50 && gap < 950)
   t.same(early, [], `no request within the second asked for (after: ${gaps.map((gap) => `${gap} ms`).join(', ')})`)
+}
+
+/**
+ * A cloud's own throttling answer without Retry-After (EC2's 503 RequestLimitExceeded, GCE's 403
+ * rateLimitExceeded), twice on a listing's second page: retried with the policy's backoff, never
+ * at once, and the listing still completes.
+ */
+async function checkBackoff (t: Test, app: Awaited<ReturnType<typeof buildTestApp>>, backend: string, fake: { faults: FaultQueue, requests: unknown[] }, status: number, page2: (request: FakeRequest) => boolean, most: number): Promise<void> {
+  const from = fake.requests.length
+  const refusedAt: number[] = []
+  fake.faults.add({ status, times: 2, match: (request) => { const hit = page2(request); if (hit) refusedAt.push(Date.now()); return hit } })
+  const again = await app.inject({ method: 'GET', url: `/backends/${backend}/machines` })
+  t.equal(again.statusCode, 200, again.body)
+  t.equal(refusedAt.length, 2, 'both throttled answers were met, then the page came')
+  const gaps = refusedAt.slice(1).map((at, i) => at - refusedAt[i]!)
+  t.ok(gaps.every((gap) => gap >= 200), `the retry waited its backoff (${gaps.join(', ')} ms; base 400 ms, jittered down to half)`)
+  t.ok(fake.requests.slice(from).length <= most, 'no burst of retries')
 }
 
 t.test('Azure: a 429 on one list of a listing holds the other lists\' next pages too', async (t) => {
@@ -75,7 +94,7 @@ t.test('EC2: a 429 with Retry-After holds the next page; RequestLimitExceeded (5
   t.equal(added.statusCode, 201, added.body)
   const backend = json(added.body).id as string
   const page2 = (request: { rawBody: string }) => request.rawBody.includes('Action=DescribeInstances') && request.rawBody.includes('NextToken=')
-  let from = fake.requests.length
+  const from = fake.requests.length
   let answeredAt: number | undefined
   fake.faults.add({ status: 429, headers: { 'retry-after': '1' }, match: (request) => { const hit = page2(request); if (hit) answeredAt ??= Date.now(); return hit } })
   const listed = await app.inject({ method: 'GET', url: `/backends/${backend}/machines` })
@@ -84,13 +103,28 @@ t.test('EC2: a 429 with Retry-After holds the next page; RequestLimitExceeded (5
   await check(t, fake.requests, from, () => true, () => answeredAt)
 
   // EC2's own throttling answer: 503 RequestLimitExceeded, twice, with no Retry-After to go by.
-  from = fake.requests.length
-  const refusedAt: number[] = []
-  fake.faults.add({ status: 503, times: 2, match: (request) => { const hit = page2(request); if (hit) refusedAt.push(Date.now()); return hit } })
-  const again = await app.inject({ method: 'GET', url: `/backends/${backend}/machines` })
-  t.equal(again.statusCode, 200, again.body)
-  t.equal(refusedAt.length, 2, 'both throttled answers were met, then the page came')
-  const gaps = refusedAt.slice(1).map((at, i) => at - refusedAt[i]!)
-  t.ok(gaps.every((gap) => gap >= 200), `the retry waited its backoff (${gaps.join(', ')} ms; base 400 ms, jittered down to half)`)
-  t.ok(fake.requests.slice(from).length <= 5, 'no burst of retries')
+  await checkBackoff(t, app, backend, fake, 503, page2, 5)
+})
+
+t.test('GCE: a 429 with Retry-After holds the next page; 403 rateLimitExceeded (no Retry-After) is retried with backoff, not taken for refused credentials', async (t) => {
+  const fake = await new GceFake().start()
+  t.teardown(() => fake.close())
+  const fields = fake.project()
+  for (let i = 0; i < 1200; i++) fake.addInstance(fields.project_id)
+  const app = await buildTestApp(t, { cloudEnv: { GCE_API_ENDPOINT: fake.origin }, providerRetries: 3, providerRetryBaseDelayMs: 400 })
+  const added = await app.inject({ method: 'POST', url: '/backends', payload: { title: 'gce', provider: 'gce', ...fields } })
+  t.equal(added.statusCode, 201, added.body)
+  const backend = json(added.body).id as string
+  const page2 = (request: { url: URL }) => request.url.pathname.endsWith('/aggregated/instances') && request.url.searchParams.has('pageToken')
+  const from = fake.requests.length
+  let answeredAt: number | undefined
+  fake.faults.add({ status: 429, headers: { 'retry-after': '1' }, match: (request) => { const hit = page2(request); if (hit) answeredAt ??= Date.now(); return hit } })
+  const listed = await app.inject({ method: 'GET', url: `/backends/${backend}/machines` })
+  t.equal(listed.statusCode, 200, listed.body)
+  t.equal(json(listed.body).length, 1200)
+  await check(t, fake.requests, from, () => true, () => answeredAt)
+
+  // GCE's own answer to an exceeded rate quota: 403 rateLimitExceeded, twice.
+  await checkBackoff(t, app, backend, fake, 403, page2, 6)
+  t.equal(json((await app.inject({ method: 'GET', url: `/backends/${backend}` })).body).credentials_status, 'ok', 'not marked as refused credentials')
 })

@@ -50,7 +50,7 @@ t.test('bad backend input gets a clear 400 and writes nothing', async (t) => {
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     ['no title', { provider: 'sandbox', api_key: 'k' }, /title/],
     ['unknown provider', { title: 't', provider: 'mars' }, /provider/],
-    ['provider without a plugin', { title: 't', provider: 'gce' }, /provider/],
+    ['provider without a plugin', { title: 't', provider: 'linode' }, /provider/],
     ['missing credential', { title: 't', provider: 'sandbox' }, /api_key/],
     ['bad fault', { title: 't', provider: 'sandbox', api_key: 'k', faults: { create: 'meteor' } }, /faults\/create/],
     ['bad operation', { title: 't', provider: 'sandbox', api_key: 'k', faults: { fly: 'timeout' } }, /faults\/fly/],

@@ -72,10 +72,19 @@ t.test('the table', async (t) => {
   t.same(moved(failed), [[1, 'starting', 'stopped', 'action_failed']], 'a failed operation: action_failed')
   t.equal(failed.transitions[0]!.detail, 'AllocationFailed', 'with the cloud\'s reason')
   t.same(failed.operationsEnded, [{ id: 1, operation: '{}' }], 'and it is forgotten')
+  // GCE: an insert operation that ends with an error leaves no instance to list.
+  const neverMade = planPass(input({ records: [record(1, 'pending', { operation: '{}' })], listing: [], operations: new Map([[1, { done: true, error: 'gce: ZONE_RESOURCE_POOL_EXHAUSTED' }]]) }))
+  t.same([moved(neverMade), neverMade.transitions[0]?.detail, neverMade.missing], [[[1, 'pending', 'error', 'action_failed']], 'gce: ZONE_RESOURCE_POOL_EXHAUSTED', []],
+    'a create whose operation failed and that the cloud does not list is in error with the reason, not counted missing')
+  t.same(moved(planPass(input({ records: [record(1, 'pending', { operation: '{}' })], listing: [], operations: new Map([[1, { done: true, error: null }]]) }))), [],
+    'a create whose operation ended well but is not listed yet is a blip, as any')
 
   const fresh = record(1, 'stopping', { lastTransition: new Date(NOW - 1000) })
   t.same(moved(planPass(input({ records: [fresh], listing: [listed(1, 'running')] }))), [], 'an old state within the stale grace is "not yet"')
   t.same(moved(planPass(input({ records: [record(1, 'stopping')], listing: [listed(1, 'running')] }))), [[1, 'stopping', 'running', 'provider_sync']], 'past it, it is the truth')
+  const deleting = record(1, 'destroying', { lastTransition: new Date(NOW - 1000) })
+  t.same(moved(planPass(input({ records: [deleting], listing: [listed(1, 'stopping')] }))), [], 'a machine being destroyed that the cloud lists stopping (GCE) is on its way')
+  t.same(moved(planPass(input({ records: [record(1, 'destroying')], listing: [listed(1, 'stopped')] }))), [[1, 'destroying', 'stopped', 'provider_sync']], 'still stopped past the grace: the delete did not happen')
 
   // EC2 lists a started instance as "pending": the same journey as our "starting", not a change.
   const journey = planPass(input({ records: [record(1, 'starting')], listing: [listed(1, 'pending')] }))

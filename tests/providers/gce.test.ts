@@ -1,0 +1,5 @@
+import t from 'tap'
+import { runScenarios } from './scenarios.ts'
+import { gceHarness } from './harnesses.ts'
+
+await runScenarios(t, await gceHarness())
