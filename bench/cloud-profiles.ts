@@ -7,6 +7,8 @@ import { DigitalOceanFake } from '../tests/fakes/digitalocean-fake.ts'
 import { EC2_REGION, Ec2Fake } from '../tests/fakes/ec2-fake.ts'
 import compute, { type protos } from '@google-cloud/compute'
 import { GceFake } from '../tests/fakes/gce-fake.ts'
+import Docker from 'dockerode'
+import { DockerFake } from '../tests/fakes/docker-fake.ts'
 
 /** A machine row as the baseline upserts it. */
 export interface BareRow {
@@ -208,5 +210,41 @@ export async function gceProfile (): Promise<CloudProfile> {
     },
     listingCalls: () => fake.requests.filter((request) => request.path.includes('/aggregated/instances')).length,
     close: async () => fake.close()
+  }
+}
+
+export async function dockerProfile (): Promise<CloudProfile> {
+  const engines: DockerFake[] = []
+  return {
+    provider: 'docker',
+    title: (machines) => `Docker backend with ${machines} containers (engine fake on TCP, one unpaged list)`,
+    env: { DOCKER_ALLOWED_HOSTS: 'tcp://127.0.0.1:*' },
+    account: async (machines) => {
+      const engine = await new DockerFake().start('http')
+      engines.push(engine)
+      for (let i = 0; i < machines; i++) engine.addContainer({ name: `bench-${i}` })
+      const url = new URL(engine.origin)
+      return {
+        fields: { host: `tcp://127.0.0.1:${url.port}` },
+        // The same list through bare dockerode, no Stratus in between.
+        readBare: async () => {
+          const docker = new Docker({ host: '127.0.0.1', port: Number(url.port), protocol: 'http', version: 'v1.47' })
+          const containers = await docker.listContainers({ all: true })
+          return containers.map((container) => ({
+            provider_id: container.Id,
+            name: (container.Names[0] ?? container.Id).replace(/^\//, ''),
+            state: container.State === 'running' ? 'running' : 'pending',
+            size: 'default',
+            image: container.Image,
+            location: 'engine',
+            public_ips: [],
+            private_ips: Object.values(container.NetworkSettings?.Networks ?? {}).map((network) => network.IPAddress).filter((ip) => ip !== ''),
+            extra: { container_name: (container.Names[0] ?? '').replace(/^\//, ''), image: container.Image, image_id: container.ImageID, command: container.Command, created: new Date(container.Created * 1000).toISOString(), state: container.State, ports: [], labels: container.Labels }
+          }))
+        }
+      }
+    },
+    listingCalls: () => engines.reduce((sum, engine) => sum + engine.requests.filter((request) => request.path.includes('/containers/json')).length, 0),
+    close: async () => { await Promise.all(engines.map(async (engine) => engine.close())) }
   }
 }

@@ -42,6 +42,10 @@ export async function measureCloudSync (tools: CloudBenchTools, profile: CloudPr
     await db.query('INSERT INTO api_tokens (id, user_id, name, token_hash, prefix) VALUES ($1, $2, $2, $3, $4)', [`${user.id}token`, user.id, hashToken(user.token), tokenPrefix(user.token)])
     users.push(user)
   }
+  // Backends are added by an administrator (Docker's may be added by no one else) and handed to the round's user.
+  const admin = { id: `${prefix}admin`, token: generateToken() }
+  await db.query('INSERT INTO users (id, name, is_admin) VALUES ($1, $1, true)', [admin.id])
+  await db.query('INSERT INTO api_tokens (id, user_id, name, token_hash, prefix) VALUES ($1, $2, $2, $3, $4)', [`${admin.id}token`, admin.id, hashToken(admin.token), tokenPrefix(admin.token)])
 
   const devNull = openSync('/dev/null', 'w')
   const app = await buildApp({
@@ -51,10 +55,12 @@ export async function measureCloudSync (tools: CloudBenchTools, profile: CloudPr
   await app.ready()
 
   /** Stratus: the backend added through the API, then one sync pass (the first adopts every machine). */
-  const addBackend = async (user: { token: string }, fields: Record<string, unknown>): Promise<string> => {
-    const answer = await app.inject({ method: 'POST', url: '/backends', headers: { authorization: `Bearer ${user.token}` }, payload: { title: 'bench', provider: profile.provider, ...fields } })
+  const addBackend = async (user: { id: string }, fields: Record<string, unknown>): Promise<string> => {
+    const answer = await app.inject({ method: 'POST', url: '/backends', headers: { authorization: `Bearer ${admin.token}` }, payload: { title: 'bench', provider: profile.provider, ...fields } })
     if (answer.statusCode !== 201) throw new Error(`backend: ${answer.statusCode} ${answer.body}`)
-    return JSON.parse(answer.body).id as string
+    const id = JSON.parse(answer.body).id as string
+    await db.query('UPDATE backends SET owner_id = $2 WHERE id = $1', [id, user.id])
+    return id
   }
   const sync = async (backendId: string): Promise<number> => {
     const backend = await app.db.backend.findUniqueOrThrow({ where: { id: backendId } })

@@ -7,7 +7,7 @@ import { migrate } from '../src/db/migrate.ts'
 import { SecretBox } from '../src/domain/secret-box.ts'
 import { generateToken, hashToken, tokenPrefix } from '../src/domain/tokens.ts'
 import { measureCloudSync } from './cloud-sync.ts'
-import { digitaloceanProfile, ec2Profile, gceProfile } from './cloud-profiles.ts'
+import { digitaloceanProfile, dockerProfile, ec2Profile, gceProfile } from './cloud-profiles.ts'
 import { measureManyBackends } from './many-backends.ts'
 
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
@@ -321,8 +321,8 @@ async function measureMassStop (): Promise<void> {
 if (ONLY === undefined || ONLY === 'mass') await measureMassStop()
 if (ONLY === undefined || ONLY === 'cloud') {
   // BENCH_CLOUDS=ec2 runs one cloud's figures alone.
-  const clouds = (process.env.BENCH_CLOUDS ?? 'digitalocean,ec2,gce').split(',')
-  for (const [name, make] of [['digitalocean', digitaloceanProfile], ['ec2', ec2Profile], ['gce', gceProfile]] as const) {
+  const clouds = (process.env.BENCH_CLOUDS ?? 'digitalocean,ec2,gce,docker').split(',')
+  for (const [name, make] of [['digitalocean', digitaloceanProfile], ['ec2', ec2Profile], ['gce', gceProfile], ['docker', dockerProfile]] as const) {
     if (!clouds.includes(name)) continue
     const profile = await make()
     try {

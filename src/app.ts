@@ -23,6 +23,7 @@ import digitaloceanProvider from './providers/digitalocean/index.ts'
 import azureProvider from './providers/azure/index.ts'
 import ec2Provider from './providers/ec2/index.ts'
 import gceProvider from './providers/gce/index.ts'
+import dockerProvider from './providers/docker/index.ts'
 import type { ProviderPluginOptions } from './providers/driver.ts'
 import health from './routes/health.ts'
 import accounts from './routes/accounts.ts'
@@ -128,7 +129,7 @@ async function registerPlugins (app: ReturnType<typeof createApp>, config: Confi
     driverCacheSize: config.driverCacheSize
   })
   // The clouds: one line each (docs/adding-a-cloud.md). Each reads its own settings from the environment.
-  for (const provider of [sandboxProvider, digitaloceanProvider, azureProvider, ec2Provider, gceProvider, ...options.providers ?? []]) {
+  for (const provider of [sandboxProvider, digitaloceanProvider, azureProvider, ec2Provider, gceProvider, dockerProvider, ...options.providers ?? []]) {
     await app.register(provider, { env: config.cloudEnv })
   }
 

@@ -42,6 +42,10 @@ export class CredentialsGuard implements ProviderDriver {
     return follow === undefined ? undefined : async (operations: readonly OperationRef[]) => this.#watch(async () => follow.call(this.driver, operations))
   }
 
-  addTag (id: string, tag: string) { return this.#watch(async () => this.driver.addTag(id, tag)) }
+  get addTag () {
+    const add = this.driver.addTag
+    return add === undefined ? undefined : async (id: string, tag: string) => this.#watch(async () => add.call(this.driver, id, tag))
+  }
+
   supports (machine: { size: string | null, image: string | null }, action: MachineAction) { return this.driver.supports(machine, action) }
 }

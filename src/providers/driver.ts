@@ -52,6 +52,7 @@ export interface CreateMachineSpec {
   name: string
   size: string
   image: string
+  /** The create's location; '' where the provider needs none and none was given (needsLocation: false). */
   location: string
   /** Our uuid, passed to clouds that support idempotent creation (EC2 ClientToken and the like). */
   clientToken: string
@@ -95,8 +96,12 @@ export interface ProviderDriver {
    * out of the answer. `calls`: how many requests the looks cost (the request budget counts them).
    */
   followOperations?(operations: readonly OperationRef[]): Promise<OperationLooks>
-  /** Puts the tag on the machine at the cloud (idempotent: a tag it has already is no error). */
-  addTag(id: string, tag: string): Promise<void>
+  /**
+   * Puts the tag on the machine at the cloud (idempotent: a tag it has already is no error).
+   * Absent where the cloud cannot tag a machine after it is made (Docker fixes a container's
+   * labels at create): the tag is then kept by Stratus alone, never claimed to be at the cloud.
+   */
+  addTag?(id: string, tag: string): Promise<void>
   /** Whether the cloud can do this action on this kind of machine at all (the "never" case). */
   supports(machine: { size: string | null, image: string | null }, action: MachineAction): boolean
   close?(): Promise<void>
@@ -154,6 +159,10 @@ export interface ProviderDefinition {
   validateMachine?(fields: Record<string, unknown>): Array<{ field: string, detail: string }>
   /** Whether a create needs an SSH key (the caller's default when none is given); default true. A container has none. */
   needsKey?: boolean
+  /** Whether a create must name a location (422 without one); default true. A Docker engine is one place. */
+  needsLocation?: boolean
+  /** Only administrators may add or change backends of this provider (403 for others): Docker's host is the whole machine. */
+  adminOnly?: boolean
   /** Where the sizes' prices come from (the API or list, and which of its prices), shown with each size as price_source. */
   priceSource: string
   /** The cloud's published request budget, by which listings of a backend are spaced (none: not paced). */

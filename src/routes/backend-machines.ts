@@ -63,7 +63,8 @@ const backendMachines: FastifyPluginAsyncTypebox<{ bodyLimit: number }> = async 
       operationId: 'createMachine',
       tags: ['machines (backends API)'],
       summary: 'Create a machine',
-      description: 'Without key, your default key is used (422 when you have none). Fields a provider adds (docker_* for docker) apply to its backends only (422 elsewhere). ' +
+      description: 'Without key, your default key is used (422 when you have none); a docker backend needs none and uses none (a container has no SSH key). ' +
+        'location is required (422 without it) except on docker backends, whose engine is one place. Fields a provider adds (docker_* for docker; docker_command is required there) apply to its backends only (422 elsewhere). ' +
         'An admin password is generated and kept, sealed, for the machine API. The answer\'s machine_api_id, and the Location header, name the machine API\'s record. ' +
         '409 when the backend is disabled. With an Idempotency-Key header a retry (same user, same key) is answered the first answer and never makes a second machine; ' +
         'the same key with another body is 422; while the first request is still running, or the cloud did not answer it yet, 409 with Retry-After.',

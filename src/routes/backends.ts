@@ -47,6 +47,11 @@ async function checkWithCloud (app: FastifyInstance, provider: string, backendId
   }
 }
 
+/** A provider whose backends reach a whole host (Docker) is for administrators alone. */
+function checkMayManage (provider: string, definition: ProviderDefinition, isAdmin: boolean): void {
+  if (definition.adminOnly === true && !isAdmin) throw new Problem('forbidden', `only administrators may add or change ${provider} backends`)
+}
+
 function checkProviderFields (definition: ProviderDefinition, credentials: Record<string, unknown>, settings: Record<string, unknown>): void {
   const problems = definition.validate?.(credentials, settings) ?? []
   if (problems.length > 0) throw invalidFields(problems.join('; '), problems.map((detail) => ({ detail })))
@@ -78,11 +83,12 @@ const backends: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Add a backend',
       description: 'Body: title, provider and that provider\'s credentials and settings (one branch per provider; GET /providers lists them). Credentials are sealed at rest and never returned.',
       body: createBody,
-      response: { 201: Backend, ...problemResponses(400, 413, 415, 422, ...PROVIDER_PROBLEMS) }
+      response: { 201: Backend, ...problemResponses(400, 403, 413, 415, 422, ...PROVIDER_PROBLEMS) }
     }
   }, async (request, reply) => {
     const { title, provider, enabled, ...fields } = request.body as BackendCreateBody
     const definition = app.providers.definitionFor({ provider })
+    checkMayManage(provider, definition, actor(request).isAdmin)
     const { credentials, settings } = splitFields(provider, definition, fields)
     checkProviderFields(definition, credentials, settings)
     const id = shortId()
@@ -114,7 +120,7 @@ const backends: FastifyPluginAsyncTypebox = async (app) => {
         'A field of another provider than the backend\'s is refused (422).',
       params: BackendParams,
       body: updateBody,
-      response: { 200: Backend, ...problemResponses(400, 404, 413, 415, 422, ...PROVIDER_PROBLEMS) }
+      response: { 200: Backend, ...problemResponses(400, 403, 404, 413, 415, 422, ...PROVIDER_PROBLEMS) }
     }
   }, async (request) => {
     const backend = await findBackend(app.db, actor(request), request.params.backend_id)
@@ -123,6 +129,7 @@ const backends: FastifyPluginAsyncTypebox = async (app) => {
       throw invalidFields('title and new_name name the same thing; give one', [{ field: 'new_name', detail: 'differs from title' }])
     }
     const definition = app.providers.definitionFor(backend)
+    checkMayManage(backend.provider, definition, actor(request).isAdmin)
     const changes = splitFields(backend.provider, definition, fields)
     const credentials = { ...app.secrets.openJson<Record<string, unknown>>(backend.credentials), ...changes.credentials }
     const settings = { ...(backend.settings as Record<string, unknown>), ...changes.settings }

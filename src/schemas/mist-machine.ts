@@ -52,7 +52,7 @@ export const MachineCreateFields = {
   name: Name,
   key: Type.Optional({ ...ShortId, description: 'The SSH key\'s id; without it, your default key (POST /keys/{key_id}) is used' }),
   image: Type.String({ minLength: 1, maxLength: 255 }),
-  location: Type.String({ minLength: 1, maxLength: 255 }),
+  location: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Where the machine goes (an id from the locations list); required by every provider but docker (422 without it), whose engine is one place' })),
   size: Type.String({ minLength: 1, maxLength: 255 }),
   script: Type.Optional(Type.String({ maxLength: 65536, description: 'Run once after provisioning (cloud user data)' })),
   monitoring: Type.Optional(Type.Boolean()),
@@ -67,7 +67,7 @@ export interface MachineCreateBody {
   name: string
   key?: string
   image: string
-  location: string
+  location?: string
   size: string
   script?: string
   monitoring?: boolean

@@ -63,6 +63,9 @@ export class MachineService {
     if (key === null && definition.needsKey !== false) {
       throw invalidFields('no key was given and you have no default key (POST /keys/{key_id} makes one the default)', [{ field: 'key', detail: 'needed: no default key' }])
     }
+    if (input.location === undefined && definition.needsLocation !== false) {
+      throw invalidFields(`location is required on ${backend.provider} backends`, [{ field: 'location', detail: `required on ${backend.provider} backends` }])
+    }
     const size = await this.sizes.find(backend, input.size)
     if (size === undefined) throw new Problem('unknown-reference', `size ${input.size} is not offered by backend ${backend.id}`)
 
@@ -72,7 +75,7 @@ export class MachineService {
       // The size's own id, whichever of its ids the create named.
       size: size.sizeId,
       image: input.image,
-      location: input.location,
+      location: input.location ?? '',
       clientToken: uuid,
       publicKey: key?.publicKey ?? null,
       script: input.script ?? null,
@@ -93,7 +96,7 @@ export class MachineService {
         kind,
         size: size.sizeId,
         image: input.image,
-        location: input.location,
+        location: input.location ?? null,
         keyId: key?.id ?? null,
         hourlyPrice: size.hourlyPrice,
         currency: size.currency,
@@ -170,7 +173,8 @@ export class MachineService {
   async tag (machine: MachineWithBackend, tag: string): Promise<{ tags: string[] }> {
     if (machine.state === 'terminated') throw archivedMachine('tagged', machine.state)
     if (!machine.backend.enabled) throw disabled(machine.backend)
-    if (!machine.tags.includes(tag)) await this.providers.driverFor(machine.backend).addTag(machine.providerId, tag)
+    // A cloud that cannot tag after create (no addTag) leaves the tag to Stratus alone.
+    if (!machine.tags.includes(tag)) await this.providers.driverFor(machine.backend).addTag?.(machine.providerId, tag)
     // One conditional write: concurrent taggers cannot add the same tag twice.
     await this.db.machine.updateMany({
       where: { id: machine.id, state: { not: 'terminated' }, NOT: { tags: { has: tag } } },

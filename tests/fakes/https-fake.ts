@@ -1,6 +1,6 @@
 import { createServer } from 'node:https'
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import { readFileSync } from 'node:fs'
+import { createServer as createPlainServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { rmSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { AddressInfo } from 'node:net'
 
@@ -23,18 +23,23 @@ export interface HttpsFake {
 /** Where the throwaway test CA lives (made by scripts/test-ca.ts before the tests). */
 export const TEST_CA_DIR = resolve('.test-ca')
 
+/** How a fake is reached: HTTPS on 127.0.0.1 (the clouds), or plain HTTP on it or on a unix socket (a Docker engine). */
+export type FakeTransport = 'https' | 'http' | { socketPath: string }
+
 /**
  * A cloud fake on 127.0.0.1 over HTTPS, with a certificate from the throwaway test CA: the test
  * process (and any started server) trusts it only through NODE_EXTRA_CA_CERTS.
  */
 export async function startHttpsFake (handler: FakeHandler): Promise<HttpsFake> {
-  if (process.env.NODE_EXTRA_CA_CERTS === undefined) {
+  return startFake(handler, 'https')
+}
+
+/** A fake on the given transport; its origin is https://127.0.0.1:<port>, http://127.0.0.1:<port> or unix://<path>. */
+export async function startFake (handler: FakeHandler, transport: FakeTransport): Promise<HttpsFake> {
+  if (transport === 'https' && process.env.NODE_EXTRA_CA_CERTS === undefined) {
     throw new Error('the cloud fakes need the test CA: run the tests with `npm test` (it sets NODE_EXTRA_CA_CERTS=.test-ca/ca.pem)')
   }
-  const server = createServer({
-    key: readFileSync(resolve(TEST_CA_DIR, 'server-key.pem')),
-    cert: readFileSync(resolve(TEST_CA_DIR, 'server.pem'))
-  }, (req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
@@ -48,12 +53,22 @@ export async function startHttpsFake (handler: FakeHandler): Promise<HttpsFake> 
       Promise.resolve(handler({ method: req.method ?? 'GET', url: new URL(req.url ?? '/', 'https://127.0.0.1'), headers: req.headers, body, rawBody }, res))
         .catch((error: unknown) => { if (!res.headersSent) sendJson(res, 500, { message: String(error) }) })
     })
-  })
+  }
+  const server = transport === 'https'
+    ? createServer({ key: readFileSync(resolve(TEST_CA_DIR, 'server-key.pem')), cert: readFileSync(resolve(TEST_CA_DIR, 'server.pem')) }, serve)
+    : createPlainServer(serve)
   server.keepAliveTimeout = 1000
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
+  let origin: string
+  if (typeof transport === 'object') {
+    rmSync(transport.socketPath, { force: true })
+    await new Promise<void>((resolve) => server.listen(transport.socketPath, resolve))
+    origin = `unix://${transport.socketPath}`
+  } else {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    origin = `${transport}://127.0.0.1:${(server.address() as AddressInfo).port}`
+  }
   return {
-    origin: `https://127.0.0.1:${port}`,
+    origin,
     close: async () => {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
@@ -99,8 +114,8 @@ export abstract class CloudFake {
   /** https://127.0.0.1:<port> */
   get origin (): string { return this.#origin }
 
-  async start (): Promise<this> {
-    const fake = await startHttpsFake(async (request, response) => this.#serve(request, response))
+  async start (transport: FakeTransport = 'https'): Promise<this> {
+    const fake = await startFake(async (request, response) => this.#serve(request, response), transport)
     this.#origin = fake.origin
     this.#close = fake.close
     return this

@@ -10,14 +10,23 @@ const withAttributes = new XMLParser({ parseTagValue: false, ignoreAttributes: f
 
 const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 
+/** Array items by the element the document names them with (docs/api.md): a port binding is <binding>. */
+const ITEM_ELEMENT: Readonly<Record<string, string>> = { docker_port_bindings: 'binding' }
+
 /** A body as the format sends it: JSON, or one XML element per field under `root`. */
 function encode (format: Format, root: string, body: Record<string, unknown>): string {
   if (format === 'json') return JSON.stringify(body)
-  // A map is one <entry key="..."> per key (docs/api.md, "JSON and XML").
-  const element = (name: string, value: unknown): string => value !== null && typeof value === 'object'
-    ? `<${name}>${Object.entries(value).map(([key, inner]) => `<entry key="${escape(key)}">${escape(String(inner))}</entry>`).join('')}</${name}>`
-    : `<${name}>${escape(String(value))}</${name}>`
-  return `<${root}>${Object.entries(body).map(([name, value]) => element(name, value)).join('')}</${root}>`
+  // A map is one <entry key="..."> per key (docs/api.md, "JSON and XML"); an array, one element per
+  // item; an object that is an array's item (a port binding), its fields as elements.
+  const inner = (field: string, value: unknown, item = false): string => {
+    const element = ITEM_ELEMENT[field] ?? 'item'
+    if (Array.isArray(value)) return value.map((one) => `<${element}>${inner(field, one, true)}</${element}>`).join('')
+    if (value !== null && typeof value === 'object') {
+      return Object.entries(value).map(([key, one]) => item ? `<${key}>${inner(field, one)}</${key}>` : `<entry key="${escape(key)}">${inner(field, one)}</entry>`).join('')
+    }
+    return escape(String(value))
+  }
+  return `<${root}>${Object.entries(body).map(([name, value]) => `<${name}>${inner(name, value)}</${name}>`).join('')}</${root}>`
 }
 
 export interface Answer { status: number, body: any, headers: Record<string, unknown>, raw: string }

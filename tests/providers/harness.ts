@@ -34,8 +34,12 @@ export interface ProviderHarness {
   provider: string
   /** Server settings (environment variables, as .env.example names them) pointing Stratus at the cloud. */
   env: Record<string, string>
-  /** Fields of a valid machine create. */
-  machine: { size: string, image: string, location: string }
+  /** Fields of a valid machine create (a provider's own fields too: Docker's docker_*). */
+  machine: { size: string, image: string, location?: string, [field: string]: unknown }
+  /** false: the cloud cannot tag a machine after it is made (Docker), so a tag is kept by Stratus alone. */
+  tagsAtCloud?: false
+  /** true: a create is done when the cloud answers it (a Docker container is started), so the first state recorded is running. */
+  createAnswersRunning?: true
   /** A new account at the cloud. */
   account(stratus: Stratus): Promise<CloudAccount>
   /** What the cloud still bills for the account besides its machines (Azure: NICs, IPs, disks). */

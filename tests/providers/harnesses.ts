@@ -4,6 +4,7 @@ import { DigitalOceanFake } from '../fakes/digitalocean-fake.ts'
 import { AzureFake } from '../fakes/azure-fake.ts'
 import { EC2_REGION, Ec2Fake } from '../fakes/ec2-fake.ts'
 import { GceFake } from '../fakes/gce-fake.ts'
+import { DOCUMENT_IMAGE_ID, DockerFake } from '../fakes/docker-fake.ts'
 import { CLIENT_TOKEN_LABEL, tagOf } from '../../src/providers/gce/names.ts'
 import type { CloudAccount, ProviderHarness } from './harness.ts'
 
@@ -183,5 +184,52 @@ export async function gceHarness (): Promise<ProviderHarness> {
     },
     paging: { pageSize: fake.pageSize, addMany: async (cloud, count) => { for (let i = 0; i < count; i++) fake.addInstance(projectOf.get(cloud)!) } },
     close: async () => fake.close()
+  }
+}
+
+/** Docker: each account is an engine of its own on 127.0.0.1 (plain TCP), all allowed by one rule. */
+export async function dockerHarness (): Promise<ProviderHarness> {
+  const engines: DockerFake[] = []
+  const refusing = await new DockerFake().start('http')
+  refusing.denyAll = true
+  engines.push(refusing)
+  const engineOf = new Map<CloudAccount, DockerFake>()
+  const account = async (): Promise<CloudAccount> => {
+    const engine = await new DockerFake().start('http')
+    engines.push(engine)
+    const cloud: CloudAccount = {
+      fields: { host: engine.origin.replace(/^http:/, 'tcp:') },
+      addOutside: async (_backend, name) => engine.addContainer({ name }).id,
+      stopOutside: async (_backend, id) => { engine.containers.get(id)!.state = 'exited' },
+      removeOutside: async (_backend, id) => { engine.containers.delete(id) },
+      tagsAt: async (_backend, id) => Object.keys(engine.containers.get(id)!.labels).filter((label) => !label.startsWith('io.stratus.')),
+      count: async () => engine.containers.size
+    }
+    engineOf.set(cloud, engine)
+    return cloud
+  }
+  return {
+    provider: 'docker',
+    env: { DOCKER_ALLOWED_HOSTS: 'tcp://127.0.0.1:*' },
+    // The backends document's Docker body: its image id, no location, its host port 88888 corrected to one that exists.
+    machine: {
+      size: 'default',
+      image: DOCUMENT_IMAGE_ID,
+      docker_env: { SOMEVAR: 'True', SOMEOTHERVAR: 'False' },
+      docker_command: '/bin/bash',
+      docker_exposed_ports: { '8888/tcp': {}, '4977/tcp': {} },
+      docker_port_bindings: { '8888/tcp': [{ HostPort: '8888' }], '4977/tcp': [{ HostPort: '4977' }] }
+    },
+    tagsAtCloud: false,
+    createAnswersRunning: true,
+    account,
+    // An engine whose authorization plugin denies this client.
+    badCredentials: () => ({ host: refusing.origin.replace(/^http:/, 'tcp:') }),
+    faults: {
+      fail: (cloud, status, times, headers) => engineOf.get(cloud)!.faults.add({ status, times, ...(headers === undefined ? {} : { headers }) }),
+      clear: () => { for (const engine of engines) engine.faults.clear() },
+      loseCreateAnswer: (cloud, delayMs) => engineOf.get(cloud)!.faults.add({ status: -1, delayMs, match: (request) => request.method === 'POST' && request.url.pathname.endsWith('/containers/create') })
+    },
+    close: async () => { await Promise.all(engines.map(async (engine) => engine.close())) }
   }
 }

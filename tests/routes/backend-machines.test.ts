@@ -75,7 +75,7 @@ t.test('create: bad input is a clear 4xx and writes nothing', async (t) => {
     ['unknown key', { ...base, key: 'nokey' }, 422, 'unknown-reference'],
     ['unknown size', { ...base, size: 'huge' }, 422, 'unknown-reference'],
     ['unknown image', { ...base, image: 'windows-95' }, 422, 'provider-rejected'],
-    ['docker field, without a docker provider loaded', { ...base, docker_command: '/bin/bash' }, 400, 'validation-failed'],
+    ['docker field on a sandbox backend', { ...base, docker_command: '/bin/bash' }, 422, 'invalid-value'],
     ['bad port key', { ...base, docker_exposed_ports: { http: {} } }, 400, 'validation-failed'],
     ['host port out of range (the document\'s own 88888)', { ...base, docker_port_bindings: { '8888/tcp': [{ HostPort: '88888' }] } }, 400, 'validation-failed'],
     ['wrong type', { ...base, monitoring: 'very' }, 400, 'validation-failed'],

@@ -9,7 +9,7 @@ export const GCE_CREDENTIALS = {
   private_key: Type.String({
     minLength: 2,
     maxLength: 8192,
-    pattern: '^\\{[\\s\\S]{0,8190}\\}$',
+    pattern: '^\\{[\\x20-\\x7e\\t\\r\\n]{0,8190}\\}$',
     description: 'The service account\'s JSON key file, as one string (type, project_id, client_email, private_key, …); a credential, sealed, never returned'
   })
 }

@@ -33,7 +33,7 @@ t.test('two DigitalOcean backends used at once never send each other\'s token', 
     t.same(listed.map((machine) => machine.id).sort(), own, `backend ${n + 1}, round ${round + 1}: its own droplets, every page`)
     // Calls on one droplet each round: a wrong token is a 404 from the fake (another account's droplet).
     const droplet = own[round % own.length]!
-    await driver.addTag(droplet, `round-${round}`)
+    await driver.addTag!(droplet, `round-${round}`)
     await driver.checkCredentials()
   }))
   await Promise.all(work)
