@@ -35,6 +35,7 @@ import backendCatalog from './routes/backend-catalog.ts'
 import keys from './routes/keys.ts'
 import backendMachines from './routes/backend-machines.ts'
 import machineApi from './routes/machine-api.ts'
+import machineHistoryRoutes from './routes/machine-history.ts'
 
 /** Field names whose values are never logged, at the top of a log record or one level down. */
 const SECRET_FIELDS = ['api_key', 'credentials', 'password', 'adminPassword', 'admin_password', 'token', 'private_key', 'privateKey', 'secretKey']
@@ -171,6 +172,7 @@ async function registerPlugins (app: ReturnType<typeof createApp>, config: Confi
   await app.register(keys)
   await app.register(backendMachines, { bodyLimit: config.bodyLimitBytes })
   await app.register(machineApi, { publicBaseUrl: config.publicBaseUrl })
+  await app.register(machineHistoryRoutes)
 }
 
 export type App = ReturnType<typeof createApp>

@@ -25,6 +25,26 @@ export class SizeCatalog {
     return sizes.find((size) => size.sizeId === sizeId) ?? sizes.find((size) => size.cloudId === sizeId)
   }
 
+  /**
+   * Each size whose price differs from the last one kept for it (or has none kept) gets a new
+   * price in force from now: a refresh that finds the same prices writes nothing. One statement,
+   * so concurrent refreshes on two servers cannot both insert the same change unseen... and if
+   * they race, two equal rows mean the same price twice, which prices nothing differently.
+   */
+  #recordChanges (backend: Backend, rows: Array<{ sizeId: string, hourlyPrice: string | null, currency: string | null }>, at: Date) {
+    const source = this.providers.definitionFor(backend).priceSource
+    return this.db.$executeRaw`
+      INSERT INTO size_prices (backend_id, size_id, hourly_price, currency, source, effective_from)
+      SELECT ${backend.id}, x.size_id, x.hourly_price, x.currency, ${source}, ${at}
+      FROM jsonb_to_recordset(${JSON.stringify(rows.map((row) => ({ size_id: row.sizeId, hourly_price: row.hourlyPrice, currency: row.currency })))}::jsonb)
+        AS x(size_id text, hourly_price numeric, currency text)
+      LEFT JOIN LATERAL (
+        SELECT true AS found, p.hourly_price, p.currency FROM size_prices p
+        WHERE p.backend_id = ${backend.id} AND p.size_id = x.size_id ORDER BY p.effective_from DESC, p.id DESC LIMIT 1
+      ) last ON true
+      WHERE last.found IS NULL OR last.hourly_price IS DISTINCT FROM x.hourly_price OR last.currency IS DISTINCT FROM x.currency`
+  }
+
   async refresh (backend: Backend): Promise<Size[]> {
     const sizes = await this.providers.driverFor(backend).listSizes()
     const fetchedAt = new Date()
@@ -52,7 +72,8 @@ export class SizeCatalog {
         create: row,
         update: row
       })),
-      this.db.size.deleteMany({ where: { backendId: backend.id, sizeId: { notIn: rows.map((row) => row.sizeId) } } })
+      this.db.size.deleteMany({ where: { backendId: backend.id, sizeId: { notIn: rows.map((row) => row.sizeId) } } }),
+      this.#recordChanges(backend, rows, fetchedAt)
     ])
     return this.db.size.findMany({ where: { backendId: backend.id }, orderBy: { sizeId: 'asc' } })
   }

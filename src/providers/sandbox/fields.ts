@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { xmlMapNote } from '../../schemas/common.ts'
 import { SANDBOX_FAULTS, SANDBOX_OPERATIONS } from './settings.ts'
+import { MACHINE_STATES } from '../../domain/machine-states.ts'
 
 /** A sandbox backend's fields, as its branch of the backend bodies in the API document. */
 export const SANDBOX_CREDENTIALS = {
@@ -8,6 +9,9 @@ export const SANDBOX_CREDENTIALS = {
 }
 
 export const SANDBOX_SETTINGS = {
+  billable_states: Type.Optional(Type.Array(Type.Union(MACHINE_STATES.filter((state) => state !== 'terminated').map((state) => Type.Literal(state))), {
+    maxItems: 10, description: 'The states in which the simulator\'s machines bill, per second (default running and rebooting; docs/costs.md)'
+  })),
   boot_delay_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000, description: 'How long a boot takes (default 2000)' })),
   stop_delay_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000, description: 'How long a shutdown or destroy takes (default 1000)' })),
   faults: Type.Optional(Type.Record(

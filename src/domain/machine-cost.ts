@@ -1,0 +1,166 @@
+import type { MachineState } from './machine-states.ts'
+import { bills, type BillingRule } from './billing-rules.ts'
+
+/**
+ * What a machine cost, from its recorded transitions, exactly: each state held from one
+ * transition to the next, billed by its cloud's rule (billing-rules.ts), priced at the price in
+ * force at the time (not today's), in whole seconds and integer nano-units of money. No sampling:
+ * the same history always costs the same, however often it is asked.
+ */
+export interface StateChange { state: MachineState, at: Date, providerState?: string | null }
+export interface PriceInForce { from: Date, hourlyPrice: string | null, currency: string | null, source: string }
+
+export interface CostInterval {
+  from: Date
+  to: Date
+  state: MachineState
+  providerState: string | null
+  billable: boolean
+  /** Seconds billed in this interval: its length while billing, plus a run's minimum or rounding at the run's end. */
+  billedSeconds: number
+  hourlyPrice: string | null
+  currency: string | null
+  priceSource: string | null
+  /** billedSeconds x hourlyPrice / 3600, to the nano-unit (9 places); null where no price is known. */
+  cost: string | null
+}
+
+export interface MachineCost {
+  intervals: CostInterval[]
+  /** Per currency (never converted), the sum of its intervals. */
+  totals: Array<{ currency: string, cost: string }>
+  billedSeconds: number
+  /** Billed seconds with no known price: never counted as free. */
+  unpricedSeconds: number
+}
+
+const seconds = (date: Date): number => Math.floor(date.getTime() / 1000)
+const dateOf = (second: number): Date => new Date(second * 1000)
+
+/** A 6-place decimal price as integer micro-units. */
+function micros (price: string): bigint {
+  const [whole = '0', fraction = ''] = price.split('.')
+  return BigInt(whole) * 1_000_000n + BigInt(fraction.padEnd(6, '0').slice(0, 6))
+}
+
+/** Nano-units as a 9-place decimal string. */
+export function nanoDecimal (nanos: bigint): string {
+  const sign = nanos < 0n ? '-' : ''
+  const abs = nanos < 0n ? -nanos : nanos
+  return `${sign}${abs / 1_000_000_000n}.${String(abs % 1_000_000_000n).padStart(9, '0')}`
+}
+
+/** billed seconds x micro-units per hour, in nano-units, rounded half up: micros x 1000 x s / 3600. */
+const costNanos = (billed: number, price: string): bigint => (micros(price) * 1000n * BigInt(billed) * 2n + 3600n) / 7200n
+
+interface Piece { from: number, to: number, state: MachineState, providerState: string | null, billable: boolean, billed: number }
+
+/**
+ * The machine's cost within [from, to). `history` is every transition of the machine, oldest
+ * first (its first is the create or adoption); `now` ends the last state if the machine lives on.
+ */
+export function machineCost (history: readonly StateChange[], prices: readonly PriceInForce[], rule: BillingRule, window: { from: Date, to: Date }, now: Date): MachineCost {
+  const nowS = seconds(now)
+  const end = Math.min(nowS, seconds(window.to))
+  // The states as held, each from its transition to the next (or to now), whatever the window.
+  const held: Piece[] = []
+  for (let i = 0; i < history.length; i++) {
+    const change = history[i]!
+    if (change.state === 'terminated') break
+    const from = seconds(change.at)
+    const to = i + 1 < history.length ? seconds(history[i + 1]!.at) : Math.max(nowS, from)
+    if (to <= from && i + 1 < history.length) continue
+    const billable = bills(rule, change.state, change.providerState ?? null)
+    held.push({ from, to: Math.max(to, from), state: change.state, providerState: change.providerState ?? null, billable, billed: billable ? Math.max(0, to - from) : 0 })
+  }
+  splitMonths(held)
+  // Runs of billing states: each bills at least its minimum, in whole steps; what that adds lands on its last piece.
+  for (let i = 0; i < held.length;) {
+    if (!held[i]!.billable) { i++; continue }
+    let j = i
+    while (j + 1 < held.length && held[j + 1]!.billable) j++
+    const length = held.slice(i, j + 1).reduce((sum, piece) => sum + piece.billed, 0)
+    const billed = Math.max(rule.minimumSeconds, Math.ceil(length / rule.stepSeconds) * rule.stepSeconds)
+    held[j]!.billed += billed - length
+    i = j + 1
+  }
+  capMonths(held, rule)
+  const intervals: CostInterval[] = []
+  for (const piece of held) {
+    for (const part of splitByPrice(piece, prices)) {
+      const from = Math.max(part.from, seconds(window.from))
+      const to = Math.min(part.to, end)
+      // A piece's share of the window: its seconds inside it; the run's added seconds go with its end.
+      const inside = Math.max(0, to - from)
+      const added = part.billed - (part.billable ? part.to - part.from : 0)
+      const endsInside = part.to > seconds(window.from) && part.to <= end
+      if (inside === 0 && !(added > 0 && endsInside)) continue
+      const billed = part.billable ? inside + (endsInside ? added : 0) : 0
+      const price = part.price
+      const priced = price !== undefined && price.hourlyPrice !== null
+      intervals.push({
+        from: dateOf(from),
+        to: dateOf(Math.max(from, to)),
+        state: part.state,
+        providerState: part.providerState,
+        billable: part.billable,
+        billedSeconds: billed,
+        hourlyPrice: price?.hourlyPrice ?? null,
+        currency: price?.currency ?? null,
+        priceSource: price?.source ?? null,
+        cost: priced ? nanoDecimal(costNanos(billed, price.hourlyPrice!)) : null
+      })
+    }
+  }
+  const totals = new Map<string, bigint>()
+  for (const interval of intervals) {
+    if (interval.cost === null || interval.currency === null) continue
+    totals.set(interval.currency, (totals.get(interval.currency) ?? 0n) + costNanos(interval.billedSeconds, interval.hourlyPrice!))
+  }
+  return {
+    intervals,
+    totals: [...totals].map(([currency, nanos]) => ({ currency, cost: nanoDecimal(nanos) })),
+    billedSeconds: intervals.reduce((sum, interval) => sum + interval.billedSeconds, 0),
+    unpricedSeconds: intervals.filter((interval) => interval.cost === null).reduce((sum, interval) => sum + interval.billedSeconds, 0)
+  }
+}
+
+/** A piece cut where the price changed, each part with the price in force at its start (the run's added seconds with its end's). */
+function splitByPrice (piece: Piece, prices: readonly PriceInForce[]): Array<Piece & { price: PriceInForce | undefined }> {
+  const inForce = (at: number) => [...prices].reverse().find((price) => seconds(price.from) <= at)
+  const cuts = prices.map((price) => seconds(price.from)).filter((at) => at > piece.from && at < piece.to).sort((a, b) => a - b)
+  const bounds = [piece.from, ...cuts, piece.to]
+  const added = piece.billed - (piece.billable ? piece.to - piece.from : 0)
+  return bounds.slice(0, -1).map((from, k) => {
+    const to = bounds[k + 1]!
+    const last = k === bounds.length - 2
+    return { ...piece, from, to, billed: (piece.billable ? to - from : 0) + (last ? added : 0), price: inForce(last && added > 0 ? to : from) }
+  })
+}
+
+/** Pieces cut at the start of each calendar month (UTC), so that a monthly cap counts each month's own seconds. */
+function splitMonths (pieces: Piece[]): void {
+  for (let i = 0; i < pieces.length; i++) {
+    const piece = pieces[i]!
+    const start = dateOf(piece.from)
+    const next = seconds(new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1)))
+    if (next < piece.to) {
+      pieces.splice(i + 1, 0, { ...piece, from: next, billed: piece.billable ? piece.to - next : 0 })
+      piece.to = next
+      piece.billed = piece.billable ? next - piece.from : 0
+    }
+  }
+}
+
+/** A cloud with a monthly cap bills no more than its cap's seconds in a calendar month (UTC): later seconds are not billed. */
+function capMonths (pieces: Piece[], rule: BillingRule): void {
+  if (rule.monthlyCapHours === null) return
+  const used = new Map<string, number>()
+  for (const piece of pieces) {
+    if (!piece.billable) continue
+    const month = dateOf(piece.from).toISOString().slice(0, 7)
+    const left = rule.monthlyCapHours * 3600 - (used.get(month) ?? 0)
+    piece.billed = Math.max(0, Math.min(piece.billed, left))
+    used.set(month, (used.get(month) ?? 0) + piece.billed)
+  }
+}

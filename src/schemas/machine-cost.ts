@@ -1,0 +1,59 @@
+import { Type, type TSchema } from '@sinclair/typebox'
+import { GATE_STATES, MACHINE_STATES } from '../domain/machine-states.ts'
+import { DateTime } from './common.ts'
+
+/**
+ * A machine's history and what it cost, in each dialect's state words: the machine API's five
+ * (active, inactive, …), the backends API's own (running, stopped, …). Money is a decimal string
+ * with its currency, never a float.
+ */
+const states = (words: readonly string[]) => Type.Union(words.map((word) => Type.Literal(word)))
+const Money = Type.String({ pattern: '^-?\\d{1,15}\\.\\d{9}$', maxLength: 26, description: 'An exact decimal amount (9 places)' })
+const HourlyPrice = Type.Union([Type.String({ pattern: '^\\d{1,6}\\.\\d{6}$', maxLength: 13 }), Type.Null()], { description: 'The hourly price in force then, a decimal string; null where none is known' })
+const Currency = Type.Union([Type.String({ pattern: '^[A-Z]{3}$', maxLength: 3 }), Type.Null()])
+
+function transitionList (state: TSchema, title: string) {
+  return Type.Object({
+    transitions: Type.Array(Type.Object({
+      from: Type.Union([state, Type.Null()], { description: 'null for the first (the create or the adoption)' }),
+      to: state,
+      at: DateTime,
+      cause: Type.Union(['api_action', 'provider_sync', 'restart_recovery', 'action_failed'].map((cause) => Type.Literal(cause))),
+      detail: Type.Union([Type.String(), Type.Null()], { description: 'The action, or the cloud\'s reason a change failed' })
+    }, { xml: { name: 'transition' } }))
+  }, { title, xml: { name: 'history' } })
+}
+
+export const GateTransitionList = transitionList(states(GATE_STATES), 'GateTransitionList')
+export const MistTransitionList = transitionList(states(MACHINE_STATES), 'MistTransitionList')
+
+function machineCost (state: TSchema, title: string) {
+  return Type.Object({
+    from: DateTime,
+    to: DateTime,
+    billing_now: Type.Boolean({ description: 'Whether the machine is billing now by its cloud\'s rule (an off droplet is)' }),
+    billing_rule: Type.Object({ source: Type.String(), checked: Type.String({ format: 'date' }) }, { description: 'The cloud\'s billing rule applied (docs/costs.md)' }),
+    intervals: Type.Array(Type.Object({
+      from: DateTime,
+      to: DateTime,
+      state,
+      billable: Type.Boolean(),
+      billed_seconds: Type.Integer({ minimum: 0, description: 'Seconds billed in the interval: its length while billing, plus a start\'s minimum or rounding where the run ends' }),
+      hourly_price: HourlyPrice,
+      currency: Currency,
+      price_source: Type.Union([Type.String(), Type.Null()]),
+      cost: Type.Union([Money, Type.Null()], { description: 'billed_seconds x hourly_price / 3600; null where no price is known (unpriced, never 0)' })
+    }, { xml: { name: 'interval' } })),
+    totals: Type.Array(Type.Object({ currency: Type.String({ pattern: '^[A-Z]{3}$', maxLength: 3 }), cost: Money }, { xml: { name: 'total' } }), { description: 'Per currency, never converted' }),
+    billed_seconds: Type.Integer({ minimum: 0 }),
+    unpriced_seconds: Type.Integer({ minimum: 0, description: 'Billed seconds with no known price' })
+  }, { title, xml: { name: 'cost' } })
+}
+
+export const GateMachineCost = machineCost(states(GATE_STATES), 'GateMachineCost')
+export const MistMachineCost = machineCost(states(MACHINE_STATES), 'MistMachineCost')
+
+export const CostQuery = Type.Object({
+  from: Type.Optional({ ...DateTime, description: 'Start (RFC 3339 with offset); default: the start of the current month, UTC' }),
+  to: Type.Optional({ ...DateTime, description: 'End, excluded; default: now' })
+}, { additionalProperties: false })
