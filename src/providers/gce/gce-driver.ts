@@ -48,7 +48,7 @@ export class GceDriver implements ProviderDriver {
   readonly #timeoutMs: number
   readonly #calls: CloudCalls
   readonly #log: ProviderLog
-  #clients: GceClients | undefined
+  #clients: Promise<GceClients> | undefined
 
   constructor (connection: BackendConnection, endpoints: GceEndpoints, key: ServiceAccountKey) {
     const { settings } = connection
@@ -62,9 +62,17 @@ export class GceDriver implements ProviderDriver {
     this.#log = connection.log
   }
 
-  /** The clients, made at the first call: a backend that is only listed in the API costs none. */
-  get #gce (): GceClients {
-    this.#clients ??= gceClients(this.#key, this.#project, this.#endpoints)
+  /**
+   * The clients, made and initialized before the first call, outside any attempt's time limit:
+   * the first in a process loads the SDK's API descriptions (half a second, more on a busy
+   * machine), which is no answer of the cloud's to time. A backend only listed in the API costs none.
+   */
+  #ready (): Promise<GceClients> {
+    this.#clients ??= (async () => {
+      const clients = gceClients(this.#key, this.#project, this.#endpoints)
+      await Promise.all(Object.values(clients).map(async (client: { initialize(): Promise<unknown> }) => client.initialize()))
+      return clients
+    })()
     return this.#clients
   }
 
@@ -72,9 +80,10 @@ export class GceDriver implements ProviderDriver {
    * One request under the kit's policy. gax's own retries are off (the kit retries, counting every
    * attempt against the policy); its timeout is the attempt's, and an abort cancels the request.
    */
-  #send<T> (options: CallOptions, request: (gce: GceClients, callOptions: Record<string, unknown>) => Promise<T>): Promise<T> {
+  async #send<T> (options: CallOptions, request: (gce: GceClients, callOptions: Record<string, unknown>) => Promise<T>): Promise<T> {
+    const gce = await this.#ready()
     return this.#calls.call(options, async (signal) => {
-      const pending = request(this.#gce, { timeout: this.#timeoutMs, maxRetries: 0, retry: { retryCodes: [] }, autoPaginate: false }) as Promise<T> & { cancel?: () => void }
+      const pending = request(gce, { timeout: this.#timeoutMs, maxRetries: 0, retry: { retryCodes: [] }, autoPaginate: false }) as Promise<T> & { cancel?: () => void }
       signal.addEventListener('abort', () => pending.cancel?.(), { once: true })
       return pending
     })
@@ -164,11 +173,8 @@ export class GceDriver implements ProviderDriver {
    * a zone GCE could not read fails the listing, rather than making its machines look gone.
    */
   async listMachines (): Promise<ProviderMachine[]> {
-    const scoped = await this.#pages((gce) => async (request, options) => {
-      await gce.instances.initialize()
-      return (gce.instances.innerApiCalls.aggregatedList as unknown as PageCall)(request, options)
-    }, { project: this.#project, maxResults: INSTANCES_PER_PAGE },
-    (page) => Object.values(page as Record<string, protos.google.cloud.compute.v1.IInstancesScopedList>))
+    const scoped = await this.#pages((gce) => async (request, options) => (gce.instances.innerApiCalls.aggregatedList as unknown as PageCall)(request, options), { project: this.#project, maxResults: INSTANCES_PER_PAGE },
+      (page) => Object.values(page as Record<string, protos.google.cloud.compute.v1.IInstancesScopedList>))
     return scoped.flatMap((list) => list.instances ?? []).map((instance) => presentInstance(instance, this.#log))
   }
 
@@ -330,8 +336,10 @@ export class GceDriver implements ProviderDriver {
   supports (): boolean { return true }
 
   async close (): Promise<void> {
-    const clients = this.#clients
+    const made = this.#clients
     this.#clients = undefined
+    if (made === undefined) return
+    const clients = await made.catch(() => undefined)
     if (clients !== undefined) await Promise.all(Object.values(clients).map(async (client: { close(): Promise<void> }) => client.close()))
   }
 }
