@@ -36,6 +36,7 @@ import keys from './routes/keys.ts'
 import backendMachines from './routes/backend-machines.ts'
 import machineApi from './routes/machine-api.ts'
 import machineHistoryRoutes from './routes/machine-history.ts'
+import costs from './routes/costs.ts'
 
 /** Field names whose values are never logged, at the top of a log record or one level down. */
 const SECRET_FIELDS = ['api_key', 'credentials', 'password', 'adminPassword', 'admin_password', 'token', 'private_key', 'privateKey', 'secretKey']
@@ -173,6 +174,7 @@ async function registerPlugins (app: ReturnType<typeof createApp>, config: Confi
   await app.register(backendMachines, { bodyLimit: config.bodyLimitBytes })
   await app.register(machineApi, { publicBaseUrl: config.publicBaseUrl })
   await app.register(machineHistoryRoutes)
+  await app.register(costs)
 }
 
 export type App = ReturnType<typeof createApp>

@@ -141,6 +141,7 @@ export default fp(async function openapi (app) {
       tags: [
         { name: 'accounts', description: 'Users, API tokens and the audit log' },
         { name: 'backends', description: 'Cloud accounts and what they offer' },
+        { name: 'costs', description: 'What machines cost (docs/costs.md)' },
         { name: 'keys', description: 'SSH keys' },
         { name: 'machines (backends API)', description: 'mist.io-style machine management' },
         { name: 'machines (machine API)', description: 'GATE Cloud-style machine management' },

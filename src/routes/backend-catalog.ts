@@ -5,6 +5,9 @@ import { actor } from '../plugins/auth.ts'
 import { BackendParams, ImageList, LocationList, SizeList } from '../schemas/backend.ts'
 import { PROVIDER_PROBLEMS, problemResponses } from '../schemas/problem.ts'
 import { findBackend } from '../services/lookup.ts'
+import { keptPrices, OVERRIDE, pricesInForce } from '../services/machine-costs.ts'
+import { SizePriceBody, SizePriceHistory, SizePriceParams } from '../schemas/machine-cost.ts'
+import { notFound } from '../problems.ts'
 
 /** What a backend's provider offers: sizes (with hourly prices), images, locations. */
 const backendCatalog: FastifyPluginAsyncTypebox = async (app) => {
@@ -35,6 +38,30 @@ const backendCatalog: FastifyPluginAsyncTypebox = async (app) => {
       price_source: definition?.priceSource ?? null,
       unsupported_actions: driver === null ? [] : MACHINE_ACTIONS.filter((action) => !driver.supports({ size: size.sizeId, image: null }, action))
     }))
+  })
+
+  app.put('/backends/:backend_id/sizes/:size_id/price', {
+    schema: {
+      operationId: 'overrideSizePrice',
+      tags: ['backends'],
+      summary: 'Set a size\'s price from a date',
+      description: 'The owner\'s own hourly price for a size (a negotiated rate, say), in force from `from` over the catalog\'s until another override; ' +
+        'costs of intervals from then on use it (docs/costs.md). Answers the size\'s prices in force, oldest first.',
+      params: SizePriceParams,
+      body: SizePriceBody,
+      response: { 200: SizePriceHistory, ...problemResponses(400, 404, 413, 415, 422) }
+    }
+  }, async (request) => {
+    const backend = await findBackend(app.db, actor(request), request.params.backend_id)
+    const size = await app.db.size.findUnique({ where: { backendId_sizeId: { backendId: backend.id, sizeId: request.params.size_id } } })
+    if (size === null) throw notFound(`size ${request.params.size_id} of backend ${backend.id}`)
+    const { price, currency, from } = request.body
+    await app.db.sizePrice.create({ data: { backendId: backend.id, sizeId: size.sizeId, hourlyPrice: price, currency, source: OVERRIDE, effectiveFrom: new Date(from) } })
+    const prices = pricesInForce(await keptPrices(app.db, backend.id, size.sizeId))
+    return {
+      size_id: size.sizeId,
+      prices: prices.map((entry) => ({ price: entry.hourlyPrice, currency: entry.currency, source: entry.source, effective_from: entry.from.toISOString() }))
+    }
   })
 
   app.get('/backends/:backend_id/images', {

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { actor } from '../plugins/auth.ts'
-import { Problem } from '../problems.ts'
 import { BACKENDS_API, MACHINE_API, type Vocabulary } from '../domain/vocabulary.ts'
 import { GateMachineParams } from '../schemas/gate-machine.ts'
 import { MachineParams } from '../schemas/mist-machine.ts'
@@ -8,6 +7,7 @@ import { CostQuery, GateMachineCost, GateTransitionList, MistMachineCost, MistTr
 import { problemResponses } from '../schemas/problem.ts'
 import { findMachine, findMachineAt, type MachineWithBackend } from '../services/lookup.ts'
 import { costOfMachine, machineHistory } from '../services/machine-costs.ts'
+import { costWindow } from '../services/cost-report.ts'
 import type { MachineState } from '../domain/machine-states.ts'
 
 /** A machine's history and what it cost, in both dialects (docs/costs.md). */
@@ -24,9 +24,7 @@ const machineHistoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   const cost = async (machine: MachineWithBackend, query: { from?: string, to?: string }, words: Vocabulary) => {
     const now = new Date()
-    const from = query.from === undefined ? new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)) : new Date(query.from)
-    const to = query.to === undefined ? now : new Date(query.to)
-    if (to.getTime() < from.getTime()) throw new Problem('invalid-value', 'to is before from', { extensions: { errors: [{ pointer: '/querystring/to', detail: 'is before from' }] } })
+    const { from, to } = costWindow(query, now)
     const answer = await costOfMachine(app.db, machine, { from, to }, now)
     return {
       from: from.toISOString(),

@@ -57,3 +57,46 @@ export const CostQuery = Type.Object({
   from: Type.Optional({ ...DateTime, description: 'Start (RFC 3339 with offset); default: the start of the current month, UTC' }),
   to: Type.Optional({ ...DateTime, description: 'End, excluded; default: now' })
 }, { additionalProperties: false })
+
+export const SizePriceParams = Type.Object({
+  backend_id: Type.String({ pattern: '^[0-9A-Za-z]{1,64}$', maxLength: 64 }),
+  size_id: Type.String({ minLength: 1, maxLength: 255 })
+})
+
+export const SizePriceBody = Type.Object({
+  price: Type.String({ pattern: '^\\d{1,6}(\\.\\d{1,6})?$', maxLength: 13, description: 'The hourly price, a decimal string (at most 6 places)' }),
+  currency: Type.String({ pattern: '^[A-Z]{3}$', maxLength: 3, description: 'ISO 4217' }),
+  from: { ...DateTime, description: 'When it takes effect (RFC 3339 with offset); it holds until another override' }
+}, { title: 'SizePriceOverride', additionalProperties: false, xml: { name: 'price' } })
+
+export const SizePriceHistory = Type.Object({
+  size_id: Type.String(),
+  prices: Type.Array(Type.Object({
+    price: HourlyPrice,
+    currency: Currency,
+    source: Type.String({ description: 'The provider\'s price source, or override' }),
+    effective_from: DateTime
+  }, { xml: { name: 'price' } }))
+}, { title: 'SizePriceHistory', xml: { name: 'size' } })
+
+export const CostReportQuery = Type.Object({
+  from: Type.Optional({ ...DateTime, description: 'Start (RFC 3339 with offset); default: the start of the current month, UTC' }),
+  to: Type.Optional({ ...DateTime, description: 'End, excluded; default: now' }),
+  group_by: Type.Optional(Type.Union(['machine', 'backend', 'provider', 'size', 'tag', 'user', 'month', 'day'].map((group) => Type.Literal(group)), { description: 'Default machine. month and day are UTC' }))
+}, { additionalProperties: false })
+
+const Costs = Type.Array(Type.Object({ currency: Type.String({ pattern: '^[A-Z]{3}$', maxLength: 3 }), cost: Money }, { xml: { name: 'total' } }), { description: 'Per currency, never converted' })
+
+export const CostReport = Type.Object({
+  from: DateTime,
+  to: DateTime,
+  group_by: Type.String(),
+  groups: Type.Array(Type.Object({
+    key: Type.Union([Type.String(), Type.Null()], { description: 'The machine API id, backend id, provider, size, tag, user id, month (YYYY-MM) or day (YYYY-MM-DD); null: no size, no tag, no owner' }),
+    costs: Costs,
+    billed_seconds: Type.Integer({ minimum: 0 }),
+    unpriced_seconds: Type.Integer({ minimum: 0 }),
+    machines: Type.Integer({ minimum: 0 })
+  }, { xml: { name: 'group' } }), { description: 'A machine counts under each of its tags: tag groups may add up to more than the totals' }),
+  totals: Costs
+}, { title: 'CostReport', xml: { name: 'costs' } })

@@ -18,16 +18,42 @@ export function billingRuleOf (provider: string, settings: unknown): BillingRule
   return BILLING_RULES[provider] ?? { ...sandboxRule(), source: `no billing rule is known for ${provider}: running and rebooting, per second` }
 }
 
+/** The source an owner's own price is kept under: it holds from its date over the catalog's, until another override. */
+export const OVERRIDE = 'override'
+
+/** A kept price change as size_prices holds it. */
+export interface KeptPrice { effectiveFrom: Date, hourlyPrice: { toFixed(places: number): string } | null, currency: string | null, source: string }
+
 /**
- * The prices in force for the machine's size, oldest first: each change kept by the size catalog
- * (size_prices). Before the first change kept, the price recorded with the machine when it was
- * made or adopted is in force from then (machines older than price history, documented).
+ * The prices in force from a size's kept changes, oldest first: each change the size catalog kept,
+ * and owners' overrides, each of which holds from its date over the catalog's changes until the
+ * next override.
  */
-export async function priceTimeline (db: PrismaClient, machine: Machine): Promise<PriceInForce[]> {
-  const changes = machine.size === null ? [] : await db.sizePrice.findMany({ where: { backendId: machine.backendId, sizeId: machine.size }, orderBy: [{ effectiveFrom: 'asc' }, { id: 'asc' }] })
-  const kept: PriceInForce[] = changes.map((change) => ({ from: change.effectiveFrom, hourlyPrice: change.hourlyPrice?.toFixed(6) ?? null, currency: change.currency, source: change.source }))
+export function pricesInForce (rows: readonly KeptPrice[]): PriceInForce[] {
+  let overridden = false
+  const inForce: PriceInForce[] = []
+  for (const row of rows) {
+    if (row.source === OVERRIDE) overridden = true
+    else if (overridden) continue
+    inForce.push({ from: row.effectiveFrom, hourlyPrice: row.hourlyPrice?.toFixed(6) ?? null, currency: row.currency, source: row.source })
+  }
+  return inForce
+}
+
+/**
+ * The prices in force for a machine: its size's. Before the first change kept for the size, the
+ * price recorded with the machine when it was made or adopted is in force from then (machines
+ * older than price history, documented).
+ */
+export function timelineOf (machine: Machine, rows: readonly KeptPrice[]): PriceInForce[] {
+  const kept = pricesInForce(rows)
   const recorded: PriceInForce = { from: machine.createdAt, hourlyPrice: machine.hourlyPrice?.toFixed(6) ?? null, currency: machine.currency, source: 'recorded with the machine when it was made or adopted' }
   return kept.length > 0 && kept[0]!.from <= machine.createdAt ? kept : [recorded, ...kept]
+}
+
+/** A size's kept changes, oldest first. */
+export async function keptPrices (db: PrismaClient, backendId: string, sizeId: string): Promise<KeptPrice[]> {
+  return db.sizePrice.findMany({ where: { backendId, sizeId }, orderBy: [{ effectiveFrom: 'asc' }, { id: 'asc' }] })
 }
 
 export interface MachineCostAnswer extends MachineCost {
@@ -39,7 +65,8 @@ export interface MachineCostAnswer extends MachineCost {
 
 /** What the machine cost within [from, to): its history priced by its provider's rule and the prices in force. */
 export async function costOfMachine (db: PrismaClient, machine: MachineWithBackend, window: { from: Date, to: Date }, now = new Date()): Promise<MachineCostAnswer> {
-  const [history, prices] = await Promise.all([machineHistory(db, machine.id), priceTimeline(db, machine)])
+  const [history, kept] = await Promise.all([machineHistory(db, machine.id), machine.size === null ? [] : keptPrices(db, machine.backendId, machine.size)])
+  const prices = timelineOf(machine, kept)
   const rule = billingRuleOf(machine.backend.provider, machine.backend.settings)
   const cost = machineCost(history.map((row) => ({ state: row.toState, at: row.at })), prices, rule, window, now)
   return { ...cost, from: window.from, to: window.to, billingNow: bills(rule, machine.state), rule }

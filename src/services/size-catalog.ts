@@ -26,7 +26,7 @@ export class SizeCatalog {
   }
 
   /**
-   * Each size whose price differs from the last one kept for it (or has none kept) gets a new
+   * Each size whose price differs from the last one kept from the catalog (owners' overrides aside) gets a new
    * price in force from now: a refresh that finds the same prices writes nothing. One statement,
    * so concurrent refreshes on two servers cannot both insert the same change unseen... and if
    * they race, two equal rows mean the same price twice, which prices nothing differently.
@@ -40,7 +40,7 @@ export class SizeCatalog {
         AS x(size_id text, hourly_price numeric, currency text)
       LEFT JOIN LATERAL (
         SELECT true AS found, p.hourly_price, p.currency FROM size_prices p
-        WHERE p.backend_id = ${backend.id} AND p.size_id = x.size_id ORDER BY p.effective_from DESC, p.id DESC LIMIT 1
+        WHERE p.backend_id = ${backend.id} AND p.size_id = x.size_id AND p.source <> 'override' ORDER BY p.effective_from DESC, p.id DESC LIMIT 1
       ) last ON true
       WHERE last.found IS NULL OR last.hourly_price IS DISTINCT FROM x.hourly_price OR last.currency IS DISTINCT FROM x.currency`
   }

@@ -1,0 +1,115 @@
+import type { Backend, Machine, PrismaClient } from '../generated/prisma/client.ts'
+import { machineCost, nanoDecimal } from '../domain/machine-cost.ts'
+import { ownedBy } from '../domain/ownership.ts'
+import { Problem } from '../problems.ts'
+import type { Principal } from './token-verifier.ts'
+import { billingRuleOf, timelineOf } from './machine-costs.ts'
+
+export const COST_GROUPS = ['machine', 'backend', 'provider', 'size', 'tag', 'user', 'month', 'day'] as const
+export type CostGroup = (typeof COST_GROUPS)[number]
+
+export interface CostGroupRow {
+  key: string | null
+  costs: Array<{ currency: string, cost: string }>
+  billedSeconds: number
+  unpricedSeconds: number
+  machines: number
+}
+
+interface Sums { nanos: Map<string, bigint>, billed: number, unpriced: number, machines: Set<number> }
+
+/** Nano-units of a decimal string with 9 places. */
+const nanosOf = (decimal: string): bigint => BigInt(decimal.replace('.', ''))
+
+/** A cost query's window: from the start of the current month (UTC) to now by default; to before from is 422. */
+export function costWindow (query: { from?: string, to?: string }, now: Date): { from: Date, to: Date } {
+  const from = query.from === undefined ? new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)) : new Date(query.from)
+  const to = query.to === undefined ? now : new Date(query.to)
+  if (to < from) throw new Problem('invalid-value', 'to is before from', { extensions: { errors: [{ pointer: '/querystring/to', detail: 'is before from' }] } })
+  return { from, to }
+}
+
+/** The UTC months or days [from, to) is cut into, each as its own window. */
+function periods (from: Date, to: Date, unit: 'month' | 'day'): Array<{ key: string, from: Date, to: Date }> {
+  const out: Array<{ key: string, from: Date, to: Date }> = []
+  let start = from
+  while (start < to) {
+    const next = unit === 'month'
+      ? new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1))
+      : new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate() + 1))
+    const end = next < to ? next : to
+    out.push({ key: start.toISOString().slice(0, unit === 'month' ? 7 : 10), from: start, to: end })
+    start = end
+  }
+  return out
+}
+
+/**
+ * What the user's machines (every machine, for an administrator) cost within [from, to), grouped.
+ * Each machine's cost is its own history priced as GET /api/machine/{id}/cost prices it; histories
+ * and prices are read in two statements for all of them. A machine counts under each of its tags
+ * (so tag groups may add up to more than the total); an untagged one under `null`.
+ */
+export async function costReport (db: PrismaClient, user: Principal, window: { from: Date, to: Date }, group: CostGroup, now = new Date()): Promise<{ groups: CostGroupRow[], totals: Array<{ currency: string, cost: string }> }> {
+  const machines = await db.machine.findMany({
+    where: { ...ownedBy(user), createdAt: { lt: window.to }, OR: [{ destroyedAt: null }, { destroyedAt: { gte: window.from } }] },
+    include: { backend: true },
+    orderBy: { id: 'asc' }
+  })
+  const ids = machines.map((machine) => machine.id)
+  const [transitions, prices] = await Promise.all([
+    db.transition.findMany({ where: { machineId: { in: ids } }, orderBy: [{ machineId: 'asc' }, { at: 'asc' }, { id: 'asc' }] }),
+    db.sizePrice.findMany({ where: { backendId: { in: [...new Set(machines.map((machine) => machine.backendId))] } }, orderBy: [{ effectiveFrom: 'asc' }, { id: 'asc' }] })
+  ])
+  const historyOf = groupBy(transitions, (row) => row.machineId)
+  const pricesOf = groupBy(prices, (row) => `${row.backendId}\u0000${row.sizeId}`)
+  const groups = new Map<string | null, Sums>()
+  const totals = new Map<string, bigint>()
+  const windows = group === 'month' || group === 'day' ? periods(window.from, window.to, group) : [{ key: '', ...window }]
+  for (const machine of machines) {
+    const history = (historyOf.get(machine.id) ?? []).map((row) => ({ state: row.toState, at: row.at }))
+    const timeline = timelineOf(machine, pricesOf.get(`${machine.backendId}\u0000${machine.size ?? ''}`) ?? [])
+    const rule = billingRuleOf(machine.backend.provider, machine.backend.settings)
+    for (const period of windows) {
+      const cost = machineCost(history, timeline, rule, period, now)
+      if (cost.billedSeconds === 0) continue
+      for (const key of keysOf(machine, group, period.key)) {
+        const sums = groups.get(key) ?? { nanos: new Map(), billed: 0, unpriced: 0, machines: new Set() }
+        for (const total of cost.totals) sums.nanos.set(total.currency, (sums.nanos.get(total.currency) ?? 0n) + nanosOf(total.cost))
+        sums.billed += cost.billedSeconds
+        sums.unpriced += cost.unpricedSeconds
+        sums.machines.add(machine.id)
+        groups.set(key, sums)
+      }
+      for (const total of cost.totals) totals.set(total.currency, (totals.get(total.currency) ?? 0n) + nanosOf(total.cost))
+    }
+  }
+  const money = (nanos: Map<string, bigint>) => [...nanos].sort(([a], [b]) => a.localeCompare(b)).map(([currency, value]) => ({ currency, cost: nanoDecimal(value) }))
+  return {
+    groups: [...groups].sort(([a], [b]) => (a ?? '').localeCompare(b ?? '', undefined, { numeric: true }))
+      .map(([key, sums]) => ({ key, costs: money(sums.nanos), billedSeconds: sums.billed, unpricedSeconds: sums.unpriced, machines: sums.machines.size })),
+    totals: money(totals)
+  }
+}
+
+function keysOf (machine: Machine & { backend: Backend }, group: CostGroup, period: string): Array<string | null> {
+  if (group === 'machine') return [String(machine.id)]
+  if (group === 'backend') return [machine.backendId]
+  if (group === 'provider') return [machine.backend.provider]
+  if (group === 'size') return [machine.size]
+  if (group === 'tag') return machine.tags.length === 0 ? [null] : machine.tags
+  if (group === 'user') return [machine.ownerId]
+  return [period]
+}
+
+/** Rows by a key, each group in the rows' order (Map.groupBy is Node 21's). */
+function groupBy<T, K> (rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>()
+  for (const row of rows) {
+    const k = key(row)
+    const group = groups.get(k)
+    if (group === undefined) groups.set(k, [row])
+    else group.push(row)
+  }
+  return groups
+}
