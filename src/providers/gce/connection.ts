@@ -25,39 +25,33 @@ export function parseServiceAccountKey (text: string): ServiceAccountKey | strin
   return problems.length > 0 ? problems : key as unknown as ServiceAccountKey
 }
 
-/** The clients of one backend: every call signed with its own key, sent to our endpoint. */
-export interface GceClients {
-  instances: compute.InstancesClient
-  operations: compute.ZoneOperationsClient
-  machineTypes: compute.MachineTypesClient
-  images: compute.ImagesClient
-  zones: compute.ZonesClient
+/** The clients a backend may use, by what they serve. */
+const CLIENTS = {
+  instances: compute.InstancesClient,
+  operations: compute.ZoneOperationsClient,
+  machineTypes: compute.MachineTypesClient,
+  images: compute.ImagesClient,
+  zones: compute.ZonesClient,
   projects: compute.ProjectsClient
 }
 
+export type GceClients = { [K in keyof typeof CLIENTS]: InstanceType<(typeof CLIENTS)[K]> }
+
 /**
- * Clients authenticated by a self-signed JWT made from the key (`scopes: []`): no call to Google's
- * token URL, which google-auth-library hard-codes and a fake could not stand in for. REST, to the
- * endpoint's host, port and scheme.
+ * One client of a backend, authenticated by a self-signed JWT made from its key (`scopes: []`):
+ * no call to Google's token URL, which google-auth-library hard-codes and a fake could not stand
+ * in for. REST, to the endpoint's host, port and scheme.
  */
-export function gceClients (key: ServiceAccountKey, project: string, endpoints: GceEndpoints): GceClients {
+export function gceClient<K extends keyof GceClients> (kind: K, key: ServiceAccountKey, project: string, endpoints: GceEndpoints): GceClients[K] {
   const url = new URL(endpoints.compute)
-  const options = {
+  return new CLIENTS[kind]({
     apiEndpoint: url.hostname.replace(/^\[|\]$/g, ''),
     port: url.port === '' ? (url.protocol === 'http:' ? 80 : 443) : Number(url.port),
     protocol: url.protocol.replace(':', ''),
     projectId: project,
     credentials: { client_email: key.client_email, private_key: key.private_key },
-    scopes: [] as string[]
-  }
-  return {
-    instances: new compute.InstancesClient(options),
-    operations: new compute.ZoneOperationsClient(options),
-    machineTypes: new compute.MachineTypesClient(options),
-    images: new compute.ImagesClient(options),
-    zones: new compute.ZonesClient(options),
-    projects: new compute.ProjectsClient(options)
-  }
+    scopes: []
+  }) as GceClients[K]
 }
 
 /** GCE's error document: `{"error": {"code", "message", "errors": [{"reason", "message", "domain"}]}}`. */

@@ -7,7 +7,7 @@ import type { CallOptions } from '../kit/call-with-retries.ts'
 import { CloudCalls } from '../kit/cloud-calls.ts'
 import { operationRef } from '../kit/operation-ref.ts'
 import { countryOfZone, instanceOf, machineIdOf, PUBLIC_IMAGE_FAMILIES, regionOfZone } from './catalog.ts'
-import { classify, gceClients, type GceClients, type ServiceAccountKey } from './connection.ts'
+import { classify, gceClient, type GceClients, type ServiceAccountKey } from './connection.ts'
 import type { GceEndpoints } from './endpoints.ts'
 import { presentInstance } from './listed-instance.ts'
 import { CLIENT_TOKEN_LABEL, instanceNameOf, labelOf } from './names.ts'
@@ -48,7 +48,7 @@ export class GceDriver implements ProviderDriver {
   readonly #timeoutMs: number
   readonly #calls: CloudCalls
   readonly #log: ProviderLog
-  #clients: Promise<GceClients> | undefined
+  readonly #clients = new Map<keyof GceClients, Promise<GceClients[keyof GceClients]>>()
 
   constructor (connection: BackendConnection, endpoints: GceEndpoints, key: ServiceAccountKey) {
     const { settings } = connection
@@ -63,38 +63,44 @@ export class GceDriver implements ProviderDriver {
   }
 
   /**
-   * The clients, made and initialized before the first call, outside any attempt's time limit:
-   * the first in a process loads the SDK's API descriptions (half a second, more on a busy
-   * machine), which is no answer of the cloud's to time. A backend only listed in the API costs none.
+   * A client, made and initialized at its first use, outside any attempt's time limit: the first
+   * in a process loads the SDK's API descriptions (half a second, more on a busy machine), which
+   * is no answer of the cloud's to time. Only the kinds a backend uses are made (a listed backend:
+   * instances and operations), each about 20 ms of start-up.
    */
-  #ready (): Promise<GceClients> {
-    this.#clients ??= (async () => {
-      const clients = gceClients(this.#key, this.#project, this.#endpoints)
-      await Promise.all(Object.values(clients).map(async (client: { initialize(): Promise<unknown> }) => client.initialize()))
-      return clients
-    })()
-    return this.#clients
+  #client<K extends keyof GceClients> (kind: K): Promise<GceClients[K]> {
+    let made = this.#clients.get(kind) as Promise<GceClients[K]> | undefined
+    if (made === undefined) {
+      made = (async () => {
+        const client = gceClient(kind, this.#key, this.#project, this.#endpoints)
+        await client.initialize()
+        return client
+      })()
+      this.#clients.set(kind, made)
+    }
+    return made
   }
 
   /**
-   * One request under the kit's policy. gax's own retries are off (the kit retries, counting every
-   * attempt against the policy); its timeout is the attempt's, and an abort cancels the request.
+   * One request with one kind of client under the kit's policy. gax's own retries are off (the
+   * kit retries, counting every attempt against the policy); its timeout is the attempt's, and an
+   * abort cancels the request.
    */
-  async #send<T> (options: CallOptions, request: (gce: GceClients, callOptions: Record<string, unknown>) => Promise<T>): Promise<T> {
-    const gce = await this.#ready()
+  async #send<K extends keyof GceClients, T> (options: CallOptions, kind: K, request: (client: GceClients[K], callOptions: Record<string, unknown>) => Promise<T>): Promise<T> {
+    const client = await this.#client(kind)
     return this.#calls.call(options, async (signal) => {
-      const pending = request(gce, { timeout: this.#timeoutMs, maxRetries: 0, retry: { retryCodes: [] }, autoPaginate: false }) as Promise<T> & { cancel?: () => void }
+      const pending = request(client, { timeout: this.#timeoutMs, maxRetries: 0, retry: { retryCodes: [] }, autoPaginate: false }) as Promise<T> & { cancel?: () => void }
       signal.addEventListener('abort', () => pending.cancel?.(), { once: true })
       return pending
     })
   }
 
   /** Every page of a list, each page a call of its own (retried alone). */
-  async #pages<T> (call: (gce: GceClients) => PageCall, request: Record<string, unknown>, items: (page: unknown) => T[]): Promise<T[]> {
+  async #pages<K extends keyof GceClients, T> (kind: K, call: (client: GceClients[K]) => PageCall, request: Record<string, unknown>, items: (page: unknown) => T[]): Promise<T[]> {
     const all: T[] = []
     let pageToken: string | undefined
     do {
-      const [found, next] = await this.#send(READ, async (gce, options) => call(gce)({ ...request, ...(pageToken === undefined ? {} : { pageToken }) }, options))
+      const [found, next] = await this.#send(READ, kind, async (client, options) => call(client)({ ...request, ...(pageToken === undefined ? {} : { pageToken }) }, options))
       all.push(...items(found))
       pageToken = next?.pageToken === undefined || next.pageToken === '' ? undefined : next.pageToken
     } while (pageToken !== undefined)
@@ -103,12 +109,13 @@ export class GceDriver implements ProviderDriver {
 
   /** One cheap real call on the project with the key. */
   async checkCredentials (): Promise<void> {
-    await this.#send(READ, async (gce, options) => gce.projects.get({ project: this.#project }, options))
+    await this.#send(READ, 'projects', async (projects, options) => projects.get({ project: this.#project }, options))
   }
 
   /** The machine types of the backend's zone, priced from the shipped table (prices.ts). */
   async listSizes (): Promise<ProviderSize[]> {
-    const types = await this.#machineTypes()
+    const types = await this.#pages('machineTypes', (machineTypes) => machineTypes.list.bind(machineTypes) as unknown as PageCall, { project: this.#project, zone: this.#zone, maxResults: 500 },
+      (page) => page as protos.google.cloud.compute.v1.IMachineType[])
     const region = regionOfZone(this.#zone)
     return types.map((type) => {
       const cpus = type.guestCpus ?? 0
@@ -126,11 +133,6 @@ export class GceDriver implements ProviderDriver {
     }).sort((a, b) => a.cpus - b.cpus || a.ramMb - b.ramMb || a.id.localeCompare(b.id))
   }
 
-  async #machineTypes (zone = this.#zone): Promise<protos.google.cloud.compute.v1.IMachineType[]> {
-    return this.#pages((gce) => gce.machineTypes.list.bind(gce.machineTypes) as unknown as PageCall, { project: this.#project, zone, maxResults: 500 },
-      (page) => page as protos.google.cloud.compute.v1.IMachineType[])
-  }
-
   /** The project's own images and the newest image of each public family (catalog.ts). Its id is its name. */
   async listImages (): Promise<ProviderImage[]> {
     const images = await this.#images()
@@ -143,10 +145,10 @@ export class GceDriver implements ProviderDriver {
 
   async #images (): Promise<protos.google.cloud.compute.v1.IImage[]> {
     const [own, ...families] = await Promise.all([
-      this.#pages((gce) => gce.images.list.bind(gce.images) as unknown as PageCall, { project: this.#project, maxResults: 500 }, (page) => page as protos.google.cloud.compute.v1.IImage[]),
+      this.#pages('images', (images) => images.list.bind(images) as unknown as PageCall, { project: this.#project, maxResults: 500 }, (page) => page as protos.google.cloud.compute.v1.IImage[]),
       ...PUBLIC_IMAGE_FAMILIES.map(async ({ project, family }) => {
         try {
-          const [image] = await this.#send(READ, async (gce, options) => gce.images.getFromFamily({ project, family }, options))
+          const [image] = await this.#send(READ, 'images', async (images, options) => images.getFromFamily({ project, family }, options))
           return [image]
         } catch (error) {
           // A family retired by its publisher is left out, not a failed list.
@@ -165,7 +167,7 @@ export class GceDriver implements ProviderDriver {
   }
 
   async #zones (): Promise<protos.google.cloud.compute.v1.IZone[]> {
-    return this.#pages((gce) => gce.zones.list.bind(gce.zones) as unknown as PageCall, { project: this.#project, maxResults: 500 }, (page) => page as protos.google.cloud.compute.v1.IZone[])
+    return this.#pages('zones', (zones) => zones.list.bind(zones) as unknown as PageCall, { project: this.#project, maxResults: 500 }, (page) => page as protos.google.cloud.compute.v1.IZone[])
   }
 
   /**
@@ -173,7 +175,7 @@ export class GceDriver implements ProviderDriver {
    * a zone GCE could not read fails the listing, rather than making its machines look gone.
    */
   async listMachines (): Promise<ProviderMachine[]> {
-    const scoped = await this.#pages((gce) => async (request, options) => (gce.instances.innerApiCalls.aggregatedList as unknown as PageCall)(request, options), { project: this.#project, maxResults: INSTANCES_PER_PAGE },
+    const scoped = await this.#pages('instances', (instances) => async (request, options) => (instances.innerApiCalls.aggregatedList as unknown as PageCall)(request, options), { project: this.#project, maxResults: INSTANCES_PER_PAGE },
       (page) => Object.values(page as Record<string, protos.google.cloud.compute.v1.IInstancesScopedList>))
     return scoped.flatMap((list) => list.instances ?? []).map((instance) => presentInstance(instance, this.#log))
   }
@@ -206,7 +208,7 @@ export class GceDriver implements ProviderDriver {
       networkInterfaces: [{ network: `global/networks/${this.#network}`, accessConfigs: [{ name: 'External NAT', type: 'ONE_TO_ONE_NAT' }] }]
     }
     // A repeated insert with the same requestId is answered with the first one's operation: safe to retry.
-    const [operation] = await this.#send(READ, async (gce, options) => gce.instances.insert({ project: this.#project, zone, requestId: spec.clientToken, instanceResource: instance }, options))
+    const [operation] = await this.#send(READ, 'instances', async (instances, options) => instances.insert({ project: this.#project, zone, requestId: spec.clientToken, instanceResource: instance }, options))
     return {
       id: machineIdOf(zone, name),
       name: spec.name,
@@ -255,14 +257,14 @@ export class GceDriver implements ProviderDriver {
     const target = { project: this.#project, zone, instance: name }
     let resume = false
     if (action === 'start') {
-      const [instance] = await this.#send(READ, async (gce, options) => gce.instances.get(target, options))
+      const [instance] = await this.#send(READ, 'instances', async (instances, options) => instances.get(target, options))
       resume = instance.status === 'SUSPENDED' || instance.status === 'SUSPENDING'
     }
-    const [operation] = await this.#send(READ, async (gce, options) => {
-      if (action === 'start') return resume ? gce.instances.resume(target, options) : gce.instances.start(target, options)
-      if (action === 'shutdown') return gce.instances.stop(target, options)
-      if (action === 'reboot') return gce.instances.reset(target, options)
-      return gce.instances.delete(target, options)
+    const [operation] = await this.#send(READ, 'instances', async (instances, options) => {
+      if (action === 'start') return resume ? instances.resume(target, options) : instances.start(target, options)
+      if (action === 'shutdown') return instances.stop(target, options)
+      if (action === 'reboot') return instances.reset(target, options)
+      return instances.delete(target, options)
     })
     return { operation: this.#operationOf(zone, operation) }
   }
@@ -295,7 +297,7 @@ export class GceDriver implements ProviderDriver {
       const filter = names.map((name) => `(name = "${name}")`).join(' OR ')
       let found: Operation[]
       try {
-        [found] = await this.#send(READ, async (gce, options) => gce.operations.list({ project: this.#project, zone, filter, maxResults: 500 }, options))
+        [found] = await this.#send(READ, 'operations', async (zoneOperations, options) => zoneOperations.list({ project: this.#project, zone, filter, maxResults: 500 }, options))
       } catch (error) {
         if (error instanceof ProviderError && error.failure === 'credentials-rejected') throw error
         this.#log.warn({ err: error instanceof Error ? error.message : String(error), zone }, 'gce: could not read the zone\'s operations')
@@ -318,12 +320,12 @@ export class GceDriver implements ProviderDriver {
     const { zone, name } = this.#instanceOf(id)
     const target = { project: this.#project, zone, instance: name }
     for (let attempt = 1; ; attempt++) {
-      const [instance] = await this.#send(READ, async (gce, options) => gce.instances.get(target, options))
+      const [instance] = await this.#send(READ, 'instances', async (instances, options) => instances.get(target, options))
       const labels = instance.labels ?? {}
       if (labels[label.key] === label.value) return
       if (Object.keys(labels).length >= 64) throw new ProviderError('invalid-request', 'gce: an instance holds at most 64 labels')
       try {
-        await this.#send(READ, async (gce, options) => gce.instances.setLabels({
+        await this.#send(READ, 'instances', async (instances, options) => instances.setLabels({
           ...target, instancesSetLabelsRequestResource: { labels: { ...labels, [label.key]: label.value }, labelFingerprint: instance.labelFingerprint ?? '' }
         }, options))
         return
@@ -336,11 +338,9 @@ export class GceDriver implements ProviderDriver {
   supports (): boolean { return true }
 
   async close (): Promise<void> {
-    const made = this.#clients
-    this.#clients = undefined
-    if (made === undefined) return
-    const clients = await made.catch(() => undefined)
-    if (clients !== undefined) await Promise.all(Object.values(clients).map(async (client: { close(): Promise<void> }) => client.close()))
+    const made = [...this.#clients.values()]
+    this.#clients.clear()
+    await Promise.all(made.map(async (client) => (await client.catch(() => undefined))?.close()))
   }
 }
 
