@@ -5,6 +5,7 @@ import type { BackendConnection, CreateMachineSpec, OperationLooks, OperationOut
 import { ProviderError } from '../provider-error.ts'
 import type { CallOptions } from '../kit/call-with-retries.ts'
 import { CloudCalls } from '../kit/cloud-calls.ts'
+import { leaveUnread } from '../kit/follow-each.ts'
 import { operationRef } from '../kit/operation-ref.ts'
 import { countryOfZone, instanceOf, machineIdOf, PUBLIC_IMAGE_FAMILIES, regionOfZone } from './catalog.ts'
 import { classify, gceClient, type GceClients, type ServiceAccountKey } from './connection.ts'
@@ -299,8 +300,7 @@ export class GceDriver implements ProviderDriver {
       try {
         [found] = await this.#send(READ, 'operations', async (zoneOperations, options) => zoneOperations.list({ project: this.#project, zone, filter, maxResults: 500 }, options))
       } catch (error) {
-        if (error instanceof ProviderError && error.failure === 'credentials-rejected') throw error
-        this.#log.warn({ err: error instanceof Error ? error.message : String(error), zone }, 'gce: could not read the zone\'s operations')
+        leaveUnread(error, this.#log, 'gce: could not read the zone\'s operations', { zone })
         return
       }
       const byName = new Map(found.map((operation) => [operation.name, operation]))

@@ -19,9 +19,18 @@ export async function followEach (
       outcomes.set(operation, await look(operation))
     } catch (error) {
       if (error instanceof ProviderError && error.failure === 'not-found') outcomes.set(operation, { done: true, error: null })
-      else if (error instanceof ProviderError && error.failure === 'credentials-rejected') throw error
-      else log.warn({ err: error instanceof Error ? error.message : String(error) }, `${cloud}: could not read an operation`)
+      else leaveUnread(error, log, `${cloud}: could not read an operation`)
     }
   }))
   return { outcomes, calls: operations.length }
+}
+
+/**
+ * A look at operations that failed: refused credentials fail the whole pass (and mark the
+ * backend); anything else leaves those operations unread this time, logged, so their machines
+ * are judged by the listing alone. For clouds that read many operations in one call too.
+ */
+export function leaveUnread (error: unknown, log: ProviderLog, message: string, details: Record<string, unknown> = {}): void {
+  if (error instanceof ProviderError && error.failure === 'credentials-rejected') throw error
+  log.warn({ ...details, err: error instanceof Error ? error.message : String(error) }, message)
 }
