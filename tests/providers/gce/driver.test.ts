@@ -100,6 +100,9 @@ t.test('create: a name GCE takes, the original in the description; key and scrip
 
 t.test('actions are zone operations, followed many at once: one filtered list call per zone', async (t) => {
   const { driver, project } = directGceDriver(fake)
+  // Operations long enough to be seen running on a loaded machine (the actions and the first look take a while).
+  fake.operationMs = 2000
+  t.teardown(() => { fake.operationMs = 100 })
   const ids = [fake.addInstance(project, { zone: 'europe-west1-b' }), fake.addInstance(project, { zone: 'europe-west1-b' }), fake.addInstance(project, { zone: 'europe-west1-b' }), fake.addInstance(project, { zone: 'us-central1-a' })]
     .map((instance) => `${instance.zone}~${instance.name}`)
   const operations = await Promise.all(ids.map(async (id) => (await driver.performAction(id, 'shutdown')).operation))
@@ -109,7 +112,7 @@ t.test('actions are zone operations, followed many at once: one filtered list ca
   t.equal(fake.requests.length - before, 2)
   t.ok(fake.requests.slice(before).every((request) => request.path.includes('/operations?filter=')), 'the zones\' operation lists, filtered')
   t.ok([...first.outcomes.values()].every((outcome) => !outcome.done), 'still running')
-  await new Promise((resolve) => setTimeout(resolve, 150))
+  await new Promise((resolve) => setTimeout(resolve, 2100))
   const second = await driver.followOperations(operations)
   t.same([...second.outcomes.values()], operations.map(() => ({ done: true, error: null })))
   t.ok(ids.every((id) => fake.instance(project, id).status === 'TERMINATED'), 'TERMINATED: stopped')
