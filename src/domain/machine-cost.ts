@@ -1,5 +1,6 @@
 import type { MachineState } from './machine-states.ts'
 import { bills, type BillingRule } from './billing-rules.ts'
+import { decimalUnits, unitsDecimal } from './pricing.ts'
 
 /**
  * What a machine cost, from its recorded transitions, exactly: each state held from one
@@ -37,21 +38,11 @@ export interface MachineCost {
 const seconds = (date: Date): number => Math.floor(date.getTime() / 1000)
 const dateOf = (second: number): Date => new Date(second * 1000)
 
-/** A 6-place decimal price as integer micro-units. */
-function micros (price: string): bigint {
-  const [whole = '0', fraction = ''] = price.split('.')
-  return BigInt(whole) * 1_000_000n + BigInt(fraction.padEnd(6, '0').slice(0, 6))
-}
-
 /** Nano-units as a 9-place decimal string. */
-export function nanoDecimal (nanos: bigint): string {
-  const sign = nanos < 0n ? '-' : ''
-  const abs = nanos < 0n ? -nanos : nanos
-  return `${sign}${abs / 1_000_000_000n}.${String(abs % 1_000_000_000n).padStart(9, '0')}`
-}
+export const nanoDecimal = (nanos: bigint): string => unitsDecimal(nanos, 9)
 
 /** billed seconds x micro-units per hour, in nano-units, rounded half up: micros x 1000 x s / 3600. */
-const costNanos = (billed: number, price: string): bigint => (micros(price) * 1000n * BigInt(billed) * 2n + 3600n) / 7200n
+const costNanos = (billed: number, price: string): bigint => (decimalUnits(price, 6) * 1000n * BigInt(billed) * 2n + 3600n) / 7200n
 
 interface Piece { from: number, to: number, state: MachineState, providerState: string | null, billable: boolean, billed: number }
 

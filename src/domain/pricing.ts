@@ -18,3 +18,16 @@ export function parsePrice (amount: string | number | null, currency: string): P
 /** A stored decimal as the JSON number clients read (Number keeps 6 decimals exactly enough). */
 export const priceNumber = (amount: { toString(): string } | null): number | null =>
   amount === null ? null : Number(amount.toString())
+
+/** A decimal string ("0.021811") as an integer count of units of 10^-places (further places cut off). */
+export function decimalUnits (decimal: string, places: number): bigint {
+  const [whole = '0', fraction = ''] = decimal.split('.')
+  return BigInt(whole) * 10n ** BigInt(places) + BigInt(fraction.padEnd(places, '0').slice(0, places) || '0')
+}
+
+/** An integer count of units of 10^-places as a decimal string with exactly that many places. */
+export function unitsDecimal (units: bigint, places: number): string {
+  const scale = 10n ** BigInt(places)
+  const abs = units < 0n ? -units : units
+  return `${units < 0n ? '-' : ''}${abs / scale}.${String(abs % scale).padStart(places, '0')}`
+}

@@ -1,6 +1,7 @@
 import type { Backend, Machine, PrismaClient } from '../generated/prisma/client.ts'
 import { machineCost, nanoDecimal } from '../domain/machine-cost.ts'
 import { ownedBy } from '../domain/ownership.ts'
+import { decimalUnits } from '../domain/pricing.ts'
 import { Problem } from '../problems.ts'
 import type { Principal } from './token-verifier.ts'
 import { billingRuleOf, timelineOf } from './machine-costs.ts'
@@ -18,8 +19,8 @@ export interface CostGroupRow {
 
 interface Sums { nanos: Map<string, bigint>, billed: number, unpriced: number, machines: Set<number> }
 
-/** Nano-units of a decimal string with 9 places. */
-const nanosOf = (decimal: string): bigint => BigInt(decimal.replace('.', ''))
+/** Nano-units of a cost's 9-place decimal string. */
+const nanosOf = (decimal: string): bigint => decimalUnits(decimal, 9)
 
 /** A cost query's window: from the start of the current month (UTC) to now by default; to before from is 422. */
 export function costWindow (query: { from?: string, to?: string }, now: Date): { from: Date, to: Date } {

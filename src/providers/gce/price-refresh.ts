@@ -1,3 +1,4 @@
+import { unitsDecimal } from '../../domain/pricing.ts'
 import type { CallPolicy } from '../driver.ts'
 import { callWithRetries } from '../kit/call-with-retries.ts'
 import { httpFailure, networkFailure } from '../kit/http-failure.ts'
@@ -68,7 +69,7 @@ function addRate (regions: PriceTable['regions'], sku: Sku): void {
 }
 
 /** units + nanos as a decimal string without trailing zeros ("0.021811"). */
-const decimalOf = (units: string, nanos: number): string => `${units}.${String(nanos).padStart(9, '0')}`.replace(/0+$/, '').replace(/\.$/, '')
+const decimalOf = (units: string, nanos: number): string => unitsDecimal(BigInt(units) * 1_000_000_000n + BigInt(nanos), 9).replace(/0+$/, '').replace(/\.$/, '')
 
 function classify (error: unknown, signal: AbortSignal) {
   const failure = error as { answer?: Response, text?: string }

@@ -1,4 +1,5 @@
 import PRICE_TABLE from './price-table.json' with { type: 'json' }
+import { decimalUnits, unitsDecimal } from '../../domain/pricing.ts'
 
 /**
  * GCE's hourly prices, from a dated table shipped with the code (price-table.json): Compute Engine
@@ -24,11 +25,6 @@ export const GCE_PRICE_TABLE: PriceTable = PRICE_TABLE
 const SHARED_CORE_VCPUS: Readonly<Record<string, number>> = { 'e2-micro': 0.25, 'e2-small': 0.5, 'e2-medium': 1 }
 const OWN_SKUS = new Set(['f1-micro', 'g1-small'])
 
-const nanos = (decimal: string): number => {
-  const [whole = '0', fraction = ''] = decimal.split('.')
-  return Number(whole) * 1e9 + Number(fraction.padEnd(9, '0').slice(0, 9))
-}
-
 /**
  * A machine type's hourly price in the zone's region, as an exact 6-place decimal string; null
  * where the table has no rate for its family there (never a guess, never "0").
@@ -39,7 +35,7 @@ export function hourlyPriceOf (table: PriceTable, region: string, machineType: s
   const rate = table.regions[region]?.[family]
   if (rate === undefined || guestCpus <= 0) return null
   const vcpus = SHARED_CORE_VCPUS[machineType] ?? guestCpus
-  const total = nanos(rate.core) * vcpus + nanos(rate.ram) * memoryMb / 1024
-  const micros = Math.round(total / 1000)
-  return `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`
+  // Nano-units per hour stay exact in a double: fractions of a vCPU and of a GiB are the only inexact parts.
+  const total = Number(decimalUnits(rate.core, 9)) * vcpus + Number(decimalUnits(rate.ram, 9)) * memoryMb / 1024
+  return unitsDecimal(BigInt(Math.round(total / 1000)), 6)
 }
