@@ -66,6 +66,10 @@ export function invalidFields (detail: string, errors: Array<{ field?: string, d
   })
 }
 
+/** A query parameter that is well-formed but cannot be used (422), pointed at as the validator points at the query. */
+export const invalidQuery = (parameter: string, detail: string, message: string): Problem =>
+  new Problem('invalid-value', message, { extensions: { errors: [{ pointer: `/querystring/${parameter}`, detail }] } })
+
 /** Destroyed machines are archive records: nothing about them changes any more. */
 export const archivedMachine = (change: string, state: string): Problem =>
   new Problem('invalid-state', `a destroyed machine is an archive record and cannot be ${change}`, { extensions: { state, allowed_actions: [] } })

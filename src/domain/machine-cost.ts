@@ -8,6 +8,10 @@ import { decimalUnits, unitsDecimal } from './pricing.ts'
  * force at the time (not today's), in whole seconds and integer nano-units of money. No sampling:
  * the same history always costs the same, however often it is asked.
  */
+/** What a cost report sums by: month and day are UTC. */
+export const COST_GROUPS = ['machine', 'backend', 'provider', 'size', 'tag', 'user', 'month', 'day'] as const
+export type CostGroup = (typeof COST_GROUPS)[number]
+
 export interface StateChange { state: MachineState, at: Date, providerState?: string | null }
 export interface PriceInForce { from: Date, hourlyPrice: string | null, currency: string | null, source: string }
 

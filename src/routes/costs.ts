@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { actor } from '../plugins/auth.ts'
-import { Problem } from '../problems.ts'
+import { invalidQuery } from '../problems.ts'
 import { CostReport, CostReportQuery } from '../schemas/machine-cost.ts'
 import { problemResponses } from '../schemas/problem.ts'
-import { costReport, costWindow, type CostGroup } from '../services/cost-report.ts'
+import { costReport, costWindow } from '../services/cost-report.ts'
 
 /** What machines cost, grouped (docs/costs.md): an administrator sees every user's, others their own. */
 const costs: FastifyPluginAsyncTypebox = async (app) => {
@@ -22,9 +22,9 @@ const costs: FastifyPluginAsyncTypebox = async (app) => {
     const { from, to } = costWindow(request.query, now)
     // A day a row: a year of days is 366 windows per machine; longer ranges group by month.
     if (request.query.group_by === 'day' && to.getTime() - from.getTime() > 366 * 86_400_000) {
-      throw new Problem('invalid-value', 'group_by=day covers at most 366 days; group a longer range by month', { extensions: { errors: [{ pointer: '/querystring/group_by', detail: 'day over more than 366 days' }] } })
+      throw invalidQuery('group_by', 'day over more than 366 days', 'group_by=day covers at most 366 days; group a longer range by month')
     }
-    const group = (request.query.group_by ?? 'machine') as CostGroup
+    const group = request.query.group_by ?? 'machine'
     const report = await costReport(app.db, actor(request), { from, to }, group, now)
     return {
       from: from.toISOString(),

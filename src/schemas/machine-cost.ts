@@ -1,13 +1,15 @@
 import { Type, type TSchema } from '@sinclair/typebox'
-import { GATE_STATES, MACHINE_STATES } from '../domain/machine-states.ts'
+import { COST_GROUPS } from '../domain/machine-cost.ts'
+import { TransitionCause } from '../generated/prisma/enums.ts'
 import { DateTime } from './common.ts'
+import { GateState } from './gate-machine.ts'
+import { MachineState } from './mist-machine.ts'
 
 /**
  * A machine's history and what it cost, in each dialect's state words: the machine API's five
  * (active, inactive, …), the backends API's own (running, stopped, …). Money is a decimal string
  * with its currency, never a float.
  */
-const states = (words: readonly string[]) => Type.Union(words.map((word) => Type.Literal(word)))
 const Money = Type.String({ pattern: '^-?\\d{1,15}\\.\\d{9}$', maxLength: 26, description: 'An exact decimal amount (9 places)' })
 const HourlyPrice = Type.Union([Type.String({ pattern: '^\\d{1,6}\\.\\d{6}$', maxLength: 13 }), Type.Null()], { description: 'The hourly price in force then, a decimal string; null where none is known' })
 const Currency = Type.Union([Type.String({ pattern: '^[A-Z]{3}$', maxLength: 3 }), Type.Null()])
@@ -18,14 +20,14 @@ function transitionList (state: TSchema, title: string) {
       from: Type.Union([state, Type.Null()], { description: 'null for the first (the create or the adoption)' }),
       to: state,
       at: DateTime,
-      cause: Type.Union(['api_action', 'provider_sync', 'restart_recovery', 'action_failed'].map((cause) => Type.Literal(cause))),
+      cause: Type.Union(Object.values(TransitionCause).map((cause) => Type.Literal(cause))),
       detail: Type.Union([Type.String(), Type.Null()], { description: 'The action, or the cloud\'s reason a change failed' })
     }, { xml: { name: 'transition' } }))
   }, { title, xml: { name: 'history' } })
 }
 
-export const GateTransitionList = transitionList(states(GATE_STATES), 'GateTransitionList')
-export const MistTransitionList = transitionList(states(MACHINE_STATES), 'MistTransitionList')
+export const GateTransitionList = transitionList(GateState, 'GateTransitionList')
+export const MistTransitionList = transitionList(MachineState, 'MistTransitionList')
 
 function machineCost (state: TSchema, title: string) {
   return Type.Object({
@@ -50,8 +52,8 @@ function machineCost (state: TSchema, title: string) {
   }, { title, xml: { name: 'cost' } })
 }
 
-export const GateMachineCost = machineCost(states(GATE_STATES), 'GateMachineCost')
-export const MistMachineCost = machineCost(states(MACHINE_STATES), 'MistMachineCost')
+export const GateMachineCost = machineCost(GateState, 'GateMachineCost')
+export const MistMachineCost = machineCost(MachineState, 'MistMachineCost')
 
 export const CostQuery = Type.Object({
   from: Type.Optional({ ...DateTime, description: 'Start (RFC 3339 with offset); default: the start of the current month, UTC' }),
@@ -82,7 +84,7 @@ export const SizePriceHistory = Type.Object({
 export const CostReportQuery = Type.Object({
   from: Type.Optional({ ...DateTime, description: 'Start (RFC 3339 with offset); default: the start of the current month, UTC' }),
   to: Type.Optional({ ...DateTime, description: 'End, excluded; default: now' }),
-  group_by: Type.Optional(Type.Union(['machine', 'backend', 'provider', 'size', 'tag', 'user', 'month', 'day'].map((group) => Type.Literal(group)), { description: 'Default machine. month and day are UTC' }))
+  group_by: Type.Optional(Type.Union(COST_GROUPS.map((group) => Type.Literal(group)), { description: 'Default machine. month and day are UTC' }))
 }, { additionalProperties: false })
 
 const Costs = Type.Array(Type.Object({ currency: Type.String({ pattern: '^[A-Z]{3}$', maxLength: 3 }), cost: Money }, { xml: { name: 'total' } }), { description: 'Per currency, never converted' })

@@ -1,13 +1,10 @@
 import type { Backend, Machine, PrismaClient } from '../generated/prisma/client.ts'
-import { machineCost, nanoDecimal } from '../domain/machine-cost.ts'
+import { machineCost, nanoDecimal, type CostGroup } from '../domain/machine-cost.ts'
 import { ownedBy } from '../domain/ownership.ts'
 import { decimalUnits } from '../domain/pricing.ts'
-import { Problem } from '../problems.ts'
+import { invalidQuery } from '../problems.ts'
 import type { Principal } from './token-verifier.ts'
 import { billingRuleOf, timelineOf } from './machine-costs.ts'
-
-export const COST_GROUPS = ['machine', 'backend', 'provider', 'size', 'tag', 'user', 'month', 'day'] as const
-export type CostGroup = (typeof COST_GROUPS)[number]
 
 export interface CostGroupRow {
   key: string | null
@@ -26,7 +23,7 @@ const nanosOf = (decimal: string): bigint => decimalUnits(decimal, 9)
 export function costWindow (query: { from?: string, to?: string }, now: Date): { from: Date, to: Date } {
   const from = query.from === undefined ? new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)) : new Date(query.from)
   const to = query.to === undefined ? now : new Date(query.to)
-  if (to < from) throw new Problem('invalid-value', 'to is before from', { extensions: { errors: [{ pointer: '/querystring/to', detail: 'is before from' }] } })
+  if (to < from) throw invalidQuery('to', 'is before from', 'to is before from')
   return { from, to }
 }
 

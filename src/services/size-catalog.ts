@@ -1,6 +1,7 @@
 import type { Backend, PrismaClient, Size } from '../generated/prisma/client.ts'
 import { parsePrice } from '../domain/pricing.ts'
 import type { ProviderRegistry } from '../providers/provider-registry.ts'
+import { OVERRIDE } from './machine-costs.ts'
 
 /**
  * Sizes and their hourly prices per backend, fetched from the provider and kept with the time
@@ -26,10 +27,10 @@ export class SizeCatalog {
   }
 
   /**
-   * Each size whose price differs from the last one kept from the catalog (owners' overrides aside) gets a new
-   * price in force from now: a refresh that finds the same prices writes nothing. One statement,
-   * so concurrent refreshes on two servers cannot both insert the same change unseen... and if
-   * they race, two equal rows mean the same price twice, which prices nothing differently.
+   * Each size whose price differs from the catalog's last one kept for it (owners' overrides
+   * aside) gets a new price in force from now: a refresh that finds the same prices writes nothing.
+   * Two servers refreshing at once may both insert the same change: the same price twice, which
+   * prices nothing differently.
    */
   #recordChanges (backend: Backend, rows: Array<{ sizeId: string, hourlyPrice: string | null, currency: string | null }>, at: Date) {
     const source = this.providers.definitionFor(backend).priceSource
@@ -40,7 +41,7 @@ export class SizeCatalog {
         AS x(size_id text, hourly_price numeric, currency text)
       LEFT JOIN LATERAL (
         SELECT true AS found, p.hourly_price, p.currency FROM size_prices p
-        WHERE p.backend_id = ${backend.id} AND p.size_id = x.size_id AND p.source <> 'override' ORDER BY p.effective_from DESC, p.id DESC LIMIT 1
+        WHERE p.backend_id = ${backend.id} AND p.size_id = x.size_id AND p.source <> ${OVERRIDE} ORDER BY p.effective_from DESC, p.id DESC LIMIT 1
       ) last ON true
       WHERE last.found IS NULL OR last.hourly_price IS DISTINCT FROM x.hourly_price OR last.currency IS DISTINCT FROM x.currency`
   }
