@@ -29,6 +29,20 @@ async function check (t: Test, requests: Array<{ path: string, at: number }>, fr
 }
 
 /**
+ * A listing whose second page is answered 429 with Retry-After: 1 completes with every machine,
+ * and no further request of the account goes out within that second.
+ */
+async function checkRetryAfterOnPage (t: Test, app: Awaited<ReturnType<typeof buildTestApp>>, backend: string, fake: { faults: FaultQueue, requests: Array<{ path: string, at: number }> }, page2: (request: FakeRequest) => boolean, machines: number, mine: (path: string) => boolean = () => true): Promise<void> {
+  const from = fake.requests.length
+  let answeredAt: number | undefined
+  fake.faults.add({ status: 429, headers: { 'retry-after': '1' }, match: (request) => { const hit = page2(request); if (hit) answeredAt ??= Date.now(); return hit } })
+  const listed = await app.inject({ method: 'GET', url: `/backends/${backend}/machines` })
+  t.equal(listed.statusCode, 200, listed.body)
+  t.equal(json(listed.body).length, machines)
+  await check(t, fake.requests, from, mine, () => answeredAt)
+}
+
+/**
  * A cloud's own throttling answer without Retry-After (EC2's 503 RequestLimitExceeded, GCE's 403
  * rateLimitExceeded), twice on a listing's second page: retried with the policy's backoff, never
  * at once, and the listing still completes.
@@ -75,13 +89,7 @@ t.test('DigitalOcean: a 429 on a page holds the next requests with that token', 
   for (let i = 0; i < 450; i++) fake.addDroplet(token)
   const app = await buildTestApp(t, { cloudEnv: { DIGITALOCEAN_API_URL: fake.url }, providerRetries: 2 })
   const backend = json((await app.inject({ method: 'POST', url: '/backends', payload: { title: 'do', provider: 'digitalocean', token } })).body).id as string
-  const from = fake.requests.length
-  let answeredAt: number | undefined
-  fake.faults.add({ status: 429, headers: { 'retry-after': '1' }, match: (request) => { const hit = request.url.pathname === '/v2/droplets' && request.url.searchParams.get('page') === '2'; if (hit) answeredAt = Date.now(); return hit } })
-  const listed = await app.inject({ method: 'GET', url: `/backends/${backend}/machines` })
-  t.equal(listed.statusCode, 200, listed.body)
-  t.equal(json(listed.body).length, 450)
-  await check(t, fake.requests, from, (path) => path.startsWith('/v2/'), () => answeredAt)
+  await checkRetryAfterOnPage(t, app, backend, fake, (request) => request.url.pathname === '/v2/droplets' && request.url.searchParams.get('page') === '2', 450, (path) => path.startsWith('/v2/'))
 })
 
 t.test('EC2: a 429 with Retry-After holds the next page; RequestLimitExceeded (503, no Retry-After) is retried with backoff, not at once', async (t) => {
@@ -94,13 +102,7 @@ t.test('EC2: a 429 with Retry-After holds the next page; RequestLimitExceeded (5
   t.equal(added.statusCode, 201, added.body)
   const backend = json(added.body).id as string
   const page2 = (request: { rawBody: string }) => request.rawBody.includes('Action=DescribeInstances') && request.rawBody.includes('NextToken=')
-  const from = fake.requests.length
-  let answeredAt: number | undefined
-  fake.faults.add({ status: 429, headers: { 'retry-after': '1' }, match: (request) => { const hit = page2(request); if (hit) answeredAt ??= Date.now(); return hit } })
-  const listed = await app.inject({ method: 'GET', url: `/backends/${backend}/machines` })
-  t.equal(listed.statusCode, 200, listed.body)
-  t.equal(json(listed.body).length, 2500)
-  await check(t, fake.requests, from, () => true, () => answeredAt)
+  await checkRetryAfterOnPage(t, app, backend, fake, page2, 2500)
 
   // EC2's own throttling answer: 503 RequestLimitExceeded, twice, with no Retry-After to go by.
   await checkBackoff(t, app, backend, fake, 503, page2, 5)
@@ -116,13 +118,7 @@ t.test('GCE: a 429 with Retry-After holds the next page; 403 rateLimitExceeded (
   t.equal(added.statusCode, 201, added.body)
   const backend = json(added.body).id as string
   const page2 = (request: { url: URL }) => request.url.pathname.endsWith('/aggregated/instances') && request.url.searchParams.has('pageToken')
-  const from = fake.requests.length
-  let answeredAt: number | undefined
-  fake.faults.add({ status: 429, headers: { 'retry-after': '1' }, match: (request) => { const hit = page2(request); if (hit) answeredAt ??= Date.now(); return hit } })
-  const listed = await app.inject({ method: 'GET', url: `/backends/${backend}/machines` })
-  t.equal(listed.statusCode, 200, listed.body)
-  t.equal(json(listed.body).length, 1200)
-  await check(t, fake.requests, from, () => true, () => answeredAt)
+  await checkRetryAfterOnPage(t, app, backend, fake, page2, 1200)
 
   // GCE's own answer to an exceeded rate quota: 403 rateLimitExceeded, twice.
   await checkBackoff(t, app, backend, fake, 403, page2, 6)
