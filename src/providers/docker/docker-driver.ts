@@ -11,11 +11,11 @@ import { CLIENT_TOKEN_LABEL, commandWords, containerNameOf, NAME_LABEL } from '.
 
 const READ: CallOptions = { idempotent: true }
 /** How long a stop or restart lets the container's process end before the engine kills it. */
-export const STOP_TIMEOUT_S = 10
+const STOP_TIMEOUT_S = 10
 /** How long a create waits for a missing image to be pulled before it gives up (a 504). */
-export const PULL_TIMEOUT_MS = 300_000
+const PULL_TIMEOUT_MS = 300_000
 /** The one location: a Docker engine is one place. */
-export const ENGINE_LOCATION = 'engine'
+const ENGINE_LOCATION = 'engine'
 
 /** The create body's docker_* fields, as validated by their schema (machine-fields.ts). */
 interface DockerFields {
@@ -36,14 +36,12 @@ export class DockerDriver implements ProviderDriver {
   readonly #host: DockerHost
   readonly #calls: CloudCalls
   readonly #log: ProviderLog
-  readonly #timeoutMs: number
 
   constructor (connection: BackendConnection, host: DockerHost) {
     this.#host = host
     this.#docker = dockerClient(host, connection.credentials as DockerTls)
     this.#calls = new CloudCalls(connection.policy, classify)
     this.#log = connection.log
-    this.#timeoutMs = connection.policy.timeoutMs
   }
 
   #send<T> (options: CallOptions, request: (docker: Docker, abortSignal: AbortSignal) => Promise<T>): Promise<T> {

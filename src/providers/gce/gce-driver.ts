@@ -19,12 +19,12 @@ type Operation = protos.google.cloud.compute.v1.IOperation
 
 const READ: CallOptions = { idempotent: true }
 /** The largest page GCE lists (maxResults): 10,000 instances are 20 calls. */
-export const INSTANCES_PER_PAGE = 500
+const INSTANCES_PER_PAGE = 500
 /** Operation names per filtered list: the filter stays well inside GCE's limits on its length. */
 const OPERATIONS_PER_LOOK = 50
 /** How often a stale label fingerprint (412) is read again before the tag is refused as a conflict. */
 const LABEL_ATTEMPTS = 4
-export const OPERATION_KIND = 'gce-zone-operation'
+const OPERATION_KIND = 'gce-zone-operation'
 
 /** A zone operation as it is kept on the machine: enough to find it again in its zone's list. */
 export interface ZoneOperation { zone: string, name: string }
