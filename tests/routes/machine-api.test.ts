@@ -96,7 +96,8 @@ t.test('machine API: rename in JSON and XML, answered like GET', async (t) => {
 
 t.test('machine API: control in XML; start only from inactive, stop only from active', async (t) => {
   const app = await buildTestApp(t)
-  const backend = await addSandboxBackend(app)
+  // A boot long enough that the machine is still pending when the first control arrives on a loaded machine (30 ms was not, in CI).
+  const backend = await addSandboxBackend(app, { boot_delay_ms: 1500 })
   const machine = await createMachine(app, backend, await addKey(app))
   const control = (action: string) => app.inject({
     method: 'POST',
