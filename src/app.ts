@@ -18,6 +18,7 @@ import providers from './plugins/providers.ts'
 import jobs from './plugins/jobs.ts'
 import lifecycle from './plugins/lifecycle.ts'
 import machines from './plugins/machines.ts'
+import schedulePlugin from './plugins/schedules.ts'
 import sandboxProvider from './providers/sandbox/index.ts'
 import digitaloceanProvider from './providers/digitalocean/index.ts'
 import azureProvider from './providers/azure/index.ts'
@@ -37,6 +38,7 @@ import backendMachines from './routes/backend-machines.ts'
 import machineApi from './routes/machine-api.ts'
 import machineHistoryRoutes from './routes/machine-history.ts'
 import costs from './routes/costs.ts'
+import scheduleRoutes from './routes/schedules.ts'
 
 /** Field names whose values are never logged, at the top of a log record or one level down. */
 const SECRET_FIELDS = ['api_key', 'credentials', 'password', 'adminPassword', 'admin_password', 'token', 'private_key', 'privateKey', 'secretKey']
@@ -146,7 +148,7 @@ async function registerPlugins (app: ReturnType<typeof createApp>, config: Confi
   await app.register(audit)
   await app.register(retention, { auditRetentionDays: config.auditRetentionDays, everyMs: config.auditPruneIntervalMs })
 
-  // 4. Domain services: the job engine, machine lifecycle, watching and syncing (as jobs), size prices.
+  // 4. Domain services: the job engine, machine lifecycle, watching and syncing (as jobs), size prices, schedules.
   const worker = config.role !== 'api'
   await app.register(lifecycle)
   await app.register(jobs, { supervise: worker, pollIntervalMs: config.jobPollIntervalMs, maintenanceIntervalMs: config.jobMaintenanceIntervalMs })
@@ -160,6 +162,8 @@ async function registerPlugins (app: ReturnType<typeof createApp>, config: Confi
     createRecoveryMs: config.createRecoveryMs,
     sizeCacheTtlMs: config.sizeCacheTtlMs
   })
+  // Scheduled actions fire as jobs; a worker sweeps every 30 s for a fire a dying server never sent.
+  await app.register(schedulePlugin, { worker, sweepEveryMs: 30_000 })
 
   // 5. Routes: a worker answers only /health and /ready, for its orchestrator.
   await app.register(health, { worker })
@@ -175,6 +179,7 @@ async function registerPlugins (app: ReturnType<typeof createApp>, config: Confi
   await app.register(machineApi, { publicBaseUrl: config.publicBaseUrl })
   await app.register(machineHistoryRoutes)
   await app.register(costs)
+  await app.register(scheduleRoutes)
 }
 
 export type App = ReturnType<typeof createApp>

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import pg from 'pg'
-import { createTestDatabase, TEST_ADMIN_TOKEN } from './helper.ts'
-import { startServer, type StartedServer } from './started-server.ts'
+import { createTestDatabase } from './helper.ts'
+import { call, startServer, until, type StartedServer } from './started-server.ts'
 
 /**
  * Several real server processes on one PostgreSQL database, as behind a load balancer: background
@@ -33,26 +33,6 @@ async function startCluster (t: Test, count: number, env: Record<string, string>
   await db.connect()
   t.teardown(() => db.end())
   return { servers, db, url: database.url }
-}
-
-async function call (server: StartedServer, method: string, path: string, body?: unknown, token = TEST_ADMIN_TOKEN): Promise<{ status: number, body: any }> {
-  const answer = await fetch(`${server.base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) })
-  })
-  const text = await answer.text()
-  return { status: answer.status, body: text === '' ? null : JSON.parse(text) }
-}
-
-async function until<T> (what: string, check: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
 }
 
 const stateOf = async (db: pg.Client, id: number): Promise<string> => (await db.query('SELECT state::text AS state FROM machines WHERE id = $1', [id])).rows[0].state

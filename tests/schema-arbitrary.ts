@@ -3,7 +3,7 @@ import fc from 'fast-check'
 /**
  * Values valid under a JSON Schema of the API document (the subset it uses: $ref, oneOf, objects
  * with required and optional properties, patternProperties maps, arrays, strings with pattern,
- * length and format, integers with bounds, booleans, const and enum), for the fuzz test's
+ * length and format, integers with bounds, booleans, null, const and enum), for the fuzz test's
  * property that a body the document accepts is never refused as invalid (400).
  */
 type Schema = Record<string, any>
@@ -16,6 +16,7 @@ export function arbitraryOf (schema: Schema, components: Record<string, Schema>)
   if (schema.const !== undefined) return fc.constant(schema.const)
   if (schema.enum !== undefined) return fc.constantFrom(...schema.enum)
   switch (schema.type) {
+    case 'null': return fc.constant(null)
     case 'boolean': return fc.boolean()
     case 'integer': return fc.integer({ min: schema.minimum ?? -1000, max: schema.maximum ?? 1_000_000 })
     case 'number': return fc.double({ min: schema.minimum ?? -1000, max: schema.maximum ?? 1000, noNaN: true })

@@ -129,3 +129,25 @@ export function rawRequest (url: string, method: string, headers: Array<[string,
     req.end()
   })
 }
+
+/** A JSON request to a started server, as the admin unless a token is given. */
+export async function call (server: StartedServer, method: string, path: string, body?: unknown, token = TEST_ADMIN_TOKEN): Promise<{ status: number, body: any }> {
+  const answer = await fetch(`${server.base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) })
+  })
+  const text = await answer.text()
+  return { status: answer.status, body: text === '' ? null : JSON.parse(text) }
+}
+
+/** Polls until check() gives a value, or fails naming what it waited for. */
+export async function until<T> (what: string, check: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value !== undefined && value !== false) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}

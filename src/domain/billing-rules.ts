@@ -1,4 +1,4 @@
-import type { MachineState } from './machine-states.ts'
+import { MACHINE_STATES, type MachineState } from './machine-states.ts'
 
 /**
  * How each cloud bills a machine's compute, as data (docs/costs.md): in which of our states it
@@ -79,3 +79,12 @@ export function sandboxRule (billableStates: readonly MachineState[] = ['running
 /** Whether a machine in this state (and the cloud's own status, where recorded) is billing. */
 export const bills = (rule: BillingRule, state: MachineState, providerState: string | null = null): boolean =>
   rule.billableStates.includes(state) || (providerState !== null && (rule.billableProviderStates ?? []).includes(providerState))
+
+/** The billing rule of a machine's provider; the simulator's from its backend's billable_states setting. */
+export function billingRuleOf (provider: string, settings: unknown): BillingRule {
+  if (provider === 'sandbox') {
+    const states = (settings as { billable_states?: unknown } | null)?.billable_states
+    return sandboxRule(Array.isArray(states) ? states.filter((state): state is MachineState => (MACHINE_STATES as readonly string[]).includes(String(state))) : undefined)
+  }
+  return BILLING_RULES[provider] ?? { ...sandboxRule(), source: `no billing rule is known for ${provider}: running and rebooting, per second` }
+}

@@ -6,12 +6,12 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 // The path parameter that names the resource acted on, most specific first.
 const PARAM_TYPES: ReadonlyArray<readonly [string, string]> = [
-  ['machine_id', 'machine'], ['id', 'machine'], ['key_id', 'key'], ['token_id', 'token'], ['user_id', 'user'], ['backend_id', 'backend']
+  ['machine_id', 'machine'], ['id', 'machine'], ['key_id', 'key'], ['token_id', 'token'], ['user_id', 'user'], ['backend_id', 'backend'], ['schedule_id', 'schedule']
 ]
 // What a 201's Location names, for creations.
 const CREATED_TYPES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^\/api\/machine\/(\d+)$/, 'machine'], [/^\/backends\/([^/]+)$/, 'backend'], [/^\/keys\/([^/]+)$/, 'key'],
-  [/^\/api\/tokens\/([^/]+)$/, 'token'], [/^\/api\/users\/([^/]+)$/, 'user']
+  [/^\/api\/tokens\/([^/]+)$/, 'token'], [/^\/api\/users\/([^/]+)$/, 'user'], [/^\/api\/schedules\/([^/]+)$/, 'schedule']
 ]
 
 function resourceOf (request: FastifyRequest, reply: FastifyReply): { type: string, id: string } | null {

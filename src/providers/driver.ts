@@ -46,6 +46,13 @@ export interface ProviderMachine {
   tags?: string[]
   /** A create's answer only: the cloud's operation making the machine, followed like an action's. */
   operation?: OperationRef
+  /**
+   * The cloud's own status as it names it (EC2 "stopped", Azure "PowerState/deallocated"), kept
+   * beside our state: two statuses of one state may bill differently (docs/costs.md).
+   */
+  providerState?: string
+  /** When the cloud says the machine entered that status, where it says (GCE's lastStopTimestamp). */
+  providerStateAt?: Date | null
 }
 
 export interface CreateMachineSpec {

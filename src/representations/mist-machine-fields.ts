@@ -1,14 +1,18 @@
 import type { Machine } from '../generated/prisma/client.ts'
 import type { MachineAction } from '../domain/lifecycle.ts'
+import { bills, type BillingRule } from '../domain/billing-rules.ts'
 
 /** What the backends API shows of a machine in a list, as read from its record. */
-export type MistMachineRow = Pick<Machine, 'uuid' | 'name' | 'tags' | 'extra' | 'publicIps' | 'privateIps' | 'image' | 'state' | 'providerId' | 'size' | 'lastError'>
+export type MistMachineRow = Pick<Machine, 'uuid' | 'name' | 'tags' | 'extra' | 'publicIps' | 'privateIps' | 'image' | 'state' | 'providerId' | 'size' | 'lastError' | 'providerState'>
 
 /** A field recorded on the machine: how JS reads it from a row, and how PostgreSQL writes it as JSON text. */
 interface RecordedField {
   key: string
-  value: (row: MistMachineRow) => unknown
-  /** A SQL expression over the machines table giving the field's value as JSON text. */
+  value: (row: MistMachineRow, rule: BillingRule) => unknown
+  /**
+   * A SQL expression over the machines table giving the field's value as JSON text; $2 and $3 are
+   * the backend's billing rule's billable states and cloud statuses (billingParameters).
+   */
   json: string
 }
 
@@ -33,10 +37,16 @@ export const MIST_MACHINE_FIELDS: readonly MistMachineField[] = [
   { key: 'can_stop', action: 'shutdown' },
   { key: 'can_destroy', action: 'destroy' },
   {
-    // While there is one, the cloud's reason the last action failed shows in extra.
+    // While there is one, the cloud's reason the last action failed shows in extra; and whether
+    // the machine is billing now by its cloud's rule (docs/costs.md): extra is the document's open map.
     key: 'extra',
-    value: (row) => row.lastError === null ? row.extra : { ...row.extra as Record<string, unknown>, last_error: row.lastError },
-    json: "(CASE WHEN last_error IS NULL THEN extra ELSE extra || jsonb_build_object('last_error', last_error) END)::text"
+    value: (row, rule) => ({
+      ...row.extra as Record<string, unknown>,
+      ...(row.lastError === null ? {} : { last_error: row.lastError }),
+      billing_now: bills(rule, row.state, row.providerState)
+    }),
+    json: "(CASE WHEN last_error IS NULL THEN extra ELSE extra || jsonb_build_object('last_error', last_error) END || " +
+      "jsonb_build_object('billing_now', state::text = ANY($2::text[]) OR coalesce(provider_state = ANY($3::text[]), false)))::text"
   },
   { key: 'public_ips', value: (row) => row.publicIps, json: 'to_json(public_ips)' },
   { key: 'private_ips', value: (row) => row.privateIps, json: 'to_json(private_ips)' },
@@ -67,3 +77,7 @@ export const JSON_LAYOUT: ReadonlyArray<CapabilityField | JsonPart> = MIST_MACHI
 export const jsonPartsSql = (): string => JSON_LAYOUT.flatMap((item) => 'part' in item
   ? [`${item.fields.map((field, i) => `'${i === 0 ? '' : ','}"${field.key}":' || ${field.json}`).join(' || ')} AS part${item.part}`]
   : []).join(',\n    ')
+
+/** The billing rule as the list's SQL takes it ($2, $3): array literals of enum labels and cloud statuses, never user text. */
+export const billingParameters = (rule: BillingRule): [string, string] =>
+  [`{${rule.billableStates.join(',')}}`, `{${(rule.billableProviderStates ?? []).map((status) => `"${status}"`).join(',')}}`]

@@ -7,6 +7,8 @@ import { IdempotencyKeys } from '../services/idempotency-keys.ts'
 import { actor } from '../plugins/auth.ts'
 import { toMistMachine, toMistMachineCreated, toMistMachineListJson } from '../representations/mist-machine.ts'
 import { readBackendMachinesJson, readBackendMachinesVersion } from '../services/machine-reads.ts'
+import { billingRuleOf } from '../domain/billing-rules.ts'
+import { billingParameters } from '../representations/mist-machine-fields.ts'
 import { ListDocuments } from '../services/list-documents.ts'
 import { BackendParams } from '../schemas/backend.ts'
 import {
@@ -43,17 +45,19 @@ const backendMachines: FastifyPluginAsyncTypebox<{ bodyLimit: number }> = async 
     const since = performance.now()
     const backend = await findBackend(app.db, actor(request), request.params.backend_id)
     const driver = app.providers.driverFor(backend)
+    const rule = billingRuleOf(backend.provider, backend.settings)
     // Answered from the records in JSON: the document as PostgreSQL wrote its fields, rendered
     // once per change of the rows (a 10,000-machine list is 5 MB); tests/routes/backend-machines.test.ts
     // holds it equal to the schema-serialized one.
     if (request.format === 'json' && !app.machines.mustList(backend)) {
       const version = await readBackendMachinesVersion(app.sql, backend.id)
-      const text = await rendered.get(backend.id, version, async () => toMistMachineListJson(await readBackendMachinesJson(app.sql, backend.id), driver))
+      // The rule is part of the version: a sandbox's billable_states may change while its rows do not.
+      const text = await rendered.get(backend.id, `${version}:${billingParameters(rule).join(':')}`, async () => toMistMachineListJson(await readBackendMachinesJson(app.sql, backend.id, rule), driver))
       // The text is the list document already (the type provider only knows the object form).
       return reply.type('application/json; charset=utf-8').send(text as unknown as Static<typeof MistMachineList>)
     }
     const machines = await app.machines.list(backend, since)
-    return machines.map((machine) => toMistMachine(machine, driver))
+    return machines.map((machine) => toMistMachine(machine, driver, rule))
   })
 
   app.post('/backends/:backend_id/machines', {
@@ -124,7 +128,7 @@ const backendMachines: FastifyPluginAsyncTypebox<{ bodyLimit: number }> = async 
     const machine = await findMachineAt(app.db, actor(request), request.params.backend_id, request.params.machine_id)
     const action: MachineAction = request.body.action === 'stop' ? 'shutdown' : request.body.action
     const updated = await app.machines.act(machine, action)
-    return reply.code(202).send(toMistMachine(updated, app.providers.driverFor(machine.backend)))
+    return reply.code(202).send(toMistMachine(updated, app.providers.driverFor(machine.backend), billingRuleOf(machine.backend.provider, machine.backend.settings)))
   })
 
   app.post('/backends/:backend_id/machines/:machine_id/metadata', {

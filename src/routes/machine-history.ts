@@ -18,7 +18,9 @@ const machineHistoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       to: words.state(row.toState),
       at: row.at.toISOString(),
       cause: row.cause,
-      detail: row.detail
+      detail: row.detail,
+      provider_state: row.providerState,
+      provider_at: row.providerAt?.toISOString() ?? null
     }))
   })
 
@@ -35,6 +37,7 @@ const machineHistoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         from: interval.from.toISOString(),
         to: interval.to.toISOString(),
         state: words.state(interval.state as MachineState),
+        provider_state: interval.providerState,
         billable: interval.billable,
         billed_seconds: interval.billedSeconds,
         hourly_price: interval.hourlyPrice,

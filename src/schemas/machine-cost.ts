@@ -14,6 +14,10 @@ const Money = Type.String({ pattern: '^-?\\d{1,15}\\.\\d{9}$', maxLength: 26, de
 const HourlyPrice = Type.Union([Type.String({ pattern: '^\\d{1,6}\\.\\d{6}$', maxLength: 13 }), Type.Null()], { description: 'The hourly price in force then, a decimal string; null where none is known' })
 const Currency = Type.Union([Type.String({ pattern: '^[A-Z]{3}$', maxLength: 3 }), Type.Null()])
 
+const ProviderState = Type.Union([Type.String(), Type.Null()], {
+  description: 'The cloud\'s own status (Azure\'s PowerState/deallocated); null where not recorded (an action\'s claim, history from before it was kept: billed by the rule for the state)'
+})
+
 function transitionList (state: TSchema, title: string) {
   return Type.Object({
     transitions: Type.Array(Type.Object({
@@ -21,7 +25,9 @@ function transitionList (state: TSchema, title: string) {
       to: state,
       at: DateTime,
       cause: Type.Union(Object.values(TransitionCause).map((cause) => Type.Literal(cause))),
-      detail: Type.Union([Type.String(), Type.Null()], { description: 'The action, or the cloud\'s reason a change failed' })
+      detail: Type.Union([Type.String(), Type.Null()], { description: 'The action, or the cloud\'s reason a change failed' }),
+      provider_state: ProviderState,
+      provider_at: Type.Union([DateTime, Type.Null()], { description: 'The cloud\'s own time of the change, where it gives one (at is when Stratus recorded it)' })
     }, { xml: { name: 'transition' } }))
   }, { title, xml: { name: 'history' } })
 }
@@ -39,6 +45,7 @@ function machineCost (state: TSchema, title: string) {
       from: DateTime,
       to: DateTime,
       state,
+      provider_state: ProviderState,
       billable: Type.Boolean(),
       billed_seconds: Type.Integer({ minimum: 0, description: 'Seconds billed in the interval: its length while billing, plus a start\'s minimum or rounding where the run ends' }),
       hourly_price: HourlyPrice,

@@ -4,7 +4,8 @@ import { ownedBy } from '../domain/ownership.ts'
 import { decimalUnits } from '../domain/pricing.ts'
 import { invalidQuery } from '../problems.ts'
 import type { Principal } from './token-verifier.ts'
-import { billingRuleOf, timelineOf } from './machine-costs.ts'
+import { billingRuleOf } from '../domain/billing-rules.ts'
+import { timelineOf } from './machine-costs.ts'
 
 export interface CostGroupRow {
   key: string | null
@@ -65,7 +66,7 @@ export async function costReport (db: PrismaClient, user: Principal, window: { f
   const totals = new Map<string, bigint>()
   const windows = group === 'month' || group === 'day' ? periods(window.from, window.to, group) : [{ key: '', ...window }]
   for (const machine of machines) {
-    const history = (historyOf.get(machine.id) ?? []).map((row) => ({ state: row.toState, at: row.at }))
+    const history = (historyOf.get(machine.id) ?? []).map((row) => ({ state: row.toState, at: row.at, providerState: row.providerState }))
     const timeline = timelineOf(machine, pricesOf.get(`${machine.backendId}\u0000${machine.size ?? ''}`) ?? [])
     const rule = billingRuleOf(machine.backend.provider, machine.backend.settings)
     for (const period of windows) {

@@ -76,6 +76,11 @@ export class JobEngine {
     for (const queue of queues) await this.#createQueue(queue)
   }
 
+  /** Queues of a service registered after the engine started (each service owns its queues). */
+  async addQueues (queues: readonly QueueSpec[]): Promise<void> {
+    for (const queue of queues) await this.#createQueue(queue)
+  }
+
   /**
    * Servers starting at once on a fresh database race to create the same queue (a table partition
    * each); PostgreSQL may answer one of them with a deadlock or a duplicate. The queue then exists
@@ -104,6 +109,13 @@ export class JobEngine {
   async send<T extends object> (queue: string, data: T, options: { key: string, startAfter?: Date }): Promise<void> {
     await this.#boss.send(queue, data, { singletonKey: options.key, ...(options.startAfter === undefined ? {} : { startAfter: options.startAfter }) })
     if (options.startAfter === undefined) for (const wake of [...(this.#wake.get(queue) ?? [])]) wake()
+  }
+
+  /** Many jobs in one statement (a schedule's run: one job per machine); a key already waiting is dropped. */
+  async sendMany<T extends object> (queue: string, jobs: ReadonlyArray<{ data: T, key: string }>): Promise<void> {
+    if (jobs.length === 0) return
+    await this.#boss.insert(jobs.map((job) => ({ name: queue, data: job.data, singletonKey: job.key })))
+    for (const wake of [...(this.#wake.get(queue) ?? [])]) wake()
   }
 
   /**

@@ -1,21 +1,11 @@
 import type { Machine, PrismaClient, Transition } from '../generated/prisma/client.ts'
-import { BILLING_RULES, bills, sandboxRule, type BillingRule } from '../domain/billing-rules.ts'
+import { billingRuleOf, bills, type BillingRule } from '../domain/billing-rules.ts'
 import { machineCost, type MachineCost, type PriceInForce } from '../domain/machine-cost.ts'
-import { MACHINE_STATES, type MachineState } from '../domain/machine-states.ts'
 import type { MachineWithBackend } from './lookup.ts'
 
 /** A machine's history, oldest first: every transition recorded for it. */
 export async function machineHistory (db: PrismaClient, machineId: number): Promise<Transition[]> {
   return db.transition.findMany({ where: { machineId }, orderBy: [{ at: 'asc' }, { id: 'asc' }] })
-}
-
-/** The billing rule of a machine's provider; the simulator's from its backend's billable_states setting. */
-export function billingRuleOf (provider: string, settings: unknown): BillingRule {
-  if (provider === 'sandbox') {
-    const states = (settings as { billable_states?: unknown } | null)?.billable_states
-    return sandboxRule(Array.isArray(states) ? states.filter((state): state is MachineState => (MACHINE_STATES as readonly string[]).includes(String(state))) : undefined)
-  }
-  return BILLING_RULES[provider] ?? { ...sandboxRule(), source: `no billing rule is known for ${provider}: running and rebooting, per second` }
 }
 
 /** The source an owner's own price is kept under: it holds from its date over the catalog's, until another override. */
@@ -68,6 +58,6 @@ export async function costOfMachine (db: PrismaClient, machine: MachineWithBacke
   const [history, kept] = await Promise.all([machineHistory(db, machine.id), machine.size === null ? [] : keptPrices(db, machine.backendId, machine.size)])
   const prices = timelineOf(machine, kept)
   const rule = billingRuleOf(machine.backend.provider, machine.backend.settings)
-  const cost = machineCost(history.map((row) => ({ state: row.toState, at: row.at })), prices, rule, window, now)
-  return { ...cost, from: window.from, to: window.to, billingNow: bills(rule, machine.state), rule }
+  const cost = machineCost(history.map((row) => ({ state: row.toState, at: row.at, providerState: row.providerState })), prices, rule, window, now)
+  return { ...cost, from: window.from, to: window.to, billingNow: bills(rule, machine.state, machine.providerState), rule }
 }

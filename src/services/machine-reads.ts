@@ -3,7 +3,8 @@ import type { Machine } from '../generated/prisma/client.ts'
 import type { MachineState } from '../domain/machine-states.ts'
 import type { Principal } from './token-verifier.ts'
 import { ownedBy } from '../domain/ownership.ts'
-import { jsonPartsSql, type MistMachineRow } from '../representations/mist-machine-fields.ts'
+import { billingParameters, jsonPartsSql, type MistMachineRow } from '../representations/mist-machine-fields.ts'
+import type { BillingRule } from '../domain/billing-rules.ts'
 
 /**
  * The machine API's two hot reads, as prepared SQL: a machine's details by id, and the list by
@@ -43,7 +44,7 @@ const SUMMARIES = {
 const BACKEND_MACHINES = {
   name: 'backend-machines',
   text: `SELECT uuid::text AS uuid, name, tags, extra, public_ips AS "publicIps", private_ips AS "privateIps", image, state::text AS state,
-    provider_id AS "providerId", size, last_error AS "lastError" FROM machines WHERE backend_id = $1 AND state <> 'terminated' ORDER BY id`
+    provider_id AS "providerId", size, last_error AS "lastError", provider_state AS "providerState" FROM machines WHERE backend_id = $1 AND state <> 'terminated' ORDER BY id`
 }
 
 /** A backend's machines as recorded (destroyed ones left out), for a list answered without asking the cloud. */
@@ -74,7 +75,8 @@ const BACKEND_MACHINES_VERSION = {
 export const readBackendMachinesVersion = async (sql: Sql, backendId: string): Promise<string> =>
   (await sql.query<{ version: string }>(BACKEND_MACHINES_VERSION, [backendId]))[0]!.version
 
-export const readBackendMachinesJson = (sql: Sql, backendId: string): Promise<MistMachineJsonRow[]> => sql.query<MistMachineJsonRow>(BACKEND_MACHINES_JSON, [backendId])
+export const readBackendMachinesJson = (sql: Sql, backendId: string, rule: BillingRule): Promise<MistMachineJsonRow[]> =>
+  sql.query<MistMachineJsonRow>(BACKEND_MACHINES_JSON, [backendId, ...billingParameters(rule)])
 
 /** The owner to filter by, as ownedBy() decides it: null for an admin, who sees every machine. */
 const ownerFilter = (user: Principal): string | null => ownedBy(user).ownerId ?? null

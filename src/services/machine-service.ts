@@ -137,15 +137,15 @@ export class MachineService {
   }
 
   /** The action's "never" (provider) and "not now" (state) checks, then the action itself. */
-  /** `words` is the dialect the client speaks, for the refusals' states and actions. */
-  async act (machine: MachineWithBackend, action: MachineAction, words: Vocabulary = BACKENDS_API): Promise<Machine> {
+  /** `words` is the dialect the client speaks, for the refusals' states and actions; `cause` is why, as history records it. */
+  async act (machine: MachineWithBackend, action: MachineAction, words: Vocabulary = BACKENDS_API, cause: 'api_action' | 'schedule' = 'api_action'): Promise<Machine> {
     if (!machine.backend.enabled) throw disabled(machine.backend)
     const driver = this.providers.driverFor(machine.backend)
     if (!driver.supports(machine, action)) {
       throw new Problem('action-not-supported', `${machine.backend.provider} cannot ${words.action(action)} this machine (size ${machine.size ?? 'unknown'})`)
     }
     const claimed = await claim(this.db, {
-      machineId: machine.id, from: validFromStates(action), to: transitionalStateOf(action), cause: 'api_action', detail: action
+      machineId: machine.id, from: validFromStates(action), to: transitionalStateOf(action), cause, detail: action
     })
     if (claimed === null) throw await this.#invalidState(machine.id, action, words)
 

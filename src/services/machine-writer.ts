@@ -44,6 +44,9 @@ export interface NewMachine {
   operation: string | null
   /** The price the create was made at; absent: the backend's cached price of its size (an adopted machine). */
   price?: { hourlyPrice: string | null, currency: string | null }
+  /** The cloud's own status and its time of it, as the create's answer or the listing gave them. */
+  providerState?: string
+  providerAt?: Date | null
 }
 
 export interface FirstTransition { cause: TransitionCause, detail: string }
@@ -76,25 +79,29 @@ export async function insertMachines (db: Db, machines: readonly NewMachine[], f
     operation: machine.operation,
     priced: machine.price !== undefined,
     hourly_price: machine.price?.hourlyPrice ?? null,
-    currency: machine.price?.currency ?? null
+    currency: machine.price?.currency ?? null,
+    provider_state: machine.providerState ?? null,
+    provider_at: machine.providerAt ?? null
   }))
   const written = await db.$queryRaw<Array<{ id: number }>>`
     WITH x AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(uuid uuid, backend_id text, owner_id text, provider_id text, name text,
         state machine_state, kind text, size text, image text, location text, key_id text, public_ips text[], private_ips text[], tags text[],
-        extra jsonb, public_url text, admin_password text, operation text, priced boolean, hourly_price numeric, currency text)
+        extra jsonb, public_url text, admin_password text, operation text, priced boolean, hourly_price numeric, currency text,
+        provider_state text, provider_at timestamptz)
     ), written AS (
       INSERT INTO machines (uuid, backend_id, owner_id, provider_id, name, state, kind, size, image, location, key_id, public_ips, private_ips,
-        tags, extra, public_url, admin_password, operation, hourly_price, currency, last_transition, created_at, updated_at)
+        tags, extra, public_url, admin_password, operation, hourly_price, currency, last_transition, created_at, updated_at, provider_state)
       SELECT x.uuid, x.backend_id, x.owner_id, x.provider_id, x.name, x.state, x.kind, x.size, x.image, x.location, x.key_id, x.public_ips,
         x.private_ips, x.tags, x.extra, x.public_url, x.admin_password, x.operation,
-        CASE WHEN x.priced THEN x.hourly_price ELSE s.hourly_price END, CASE WHEN x.priced THEN x.currency ELSE s.currency END, ${at}, ${at}, ${at}
+        CASE WHEN x.priced THEN x.hourly_price ELSE s.hourly_price END, CASE WHEN x.priced THEN x.currency ELSE s.currency END, ${at}, ${at}, ${at},
+        x.provider_state
       FROM x LEFT JOIN sizes s ON s.backend_id = x.backend_id AND s.size_id = x.size
       ON CONFLICT DO NOTHING
-      RETURNING id, state
+      RETURNING id, state, uuid
     ), history AS (
-      INSERT INTO transitions (machine_id, from_state, to_state, at, cause, detail)
-      SELECT id, NULL, state, ${at}, ${first.cause}::transition_cause, ${first.detail} FROM written
+      INSERT INTO transitions (machine_id, from_state, to_state, at, cause, detail, provider_state, provider_at)
+      SELECT w.id, NULL, w.state, ${at}, ${first.cause}::transition_cause, ${first.detail}, x.provider_state, x.provider_at FROM written w JOIN x ON x.uuid = w.uuid
     )
     SELECT id FROM written`
   return readRows(db, written.map((row) => row.id))
@@ -120,7 +127,9 @@ export const machineFromIntent = (intent: MachineIntent, made: ProviderMachine, 
   publicUrl: made.publicUrl,
   adminPassword: intent.adminPassword,
   operation,
-  price: { hourlyPrice: intent.hourlyPrice?.toString() ?? null, currency: intent.currency }
+  price: { hourlyPrice: intent.hourlyPrice?.toString() ?? null, currency: intent.currency },
+  providerState: made.providerState,
+  providerAt: made.providerStateAt
 })
 
 /** The record of a machine someone made outside Stratus: the backend owner's, priced from its cached sizes. */
@@ -142,7 +151,9 @@ export const machineFromCloud = (backend: { id: string, ownerId: string | null }
   extra: found.extra,
   publicUrl: found.publicUrl,
   adminPassword: null,
-  operation: null
+  operation: null,
+  providerState: found.providerState,
+  providerAt: found.providerStateAt
 })
 
 /**
@@ -173,6 +184,11 @@ export interface StateChange {
   details?: MachineDetails
   /** An action's claim: it clears the reason an earlier action failed (a pass settling a move does not). */
   claim?: boolean
+  /** The cloud's own status after the change, and its time of it (a pass's); absent: unknown (an action's claim). */
+  providerState?: string
+  providerAt?: Date | null
+  /** A change of the cloud's status alone (our state stays): written only while the record still has this one. */
+  fromProviderState?: string
 }
 
 export interface MachineDetails { publicIps: string[], privateIps: string[], publicUrl: string | null, extra: unknown }
@@ -196,12 +212,17 @@ export async function applyTransitions (db: Db, changes: readonly StateChange[],
     private_ips: change.details?.privateIps ?? [],
     public_url: change.details?.publicUrl ?? null,
     extra: change.details?.extra ?? null,
-    claim: change.claim === true
+    claim: change.claim === true,
+    provider_state: change.providerState ?? null,
+    provider_at: change.providerAt ?? null,
+    guarded: change.fromProviderState !== undefined,
+    from_provider: change.fromProviderState ?? null
   }))
   const moved = await db.$queryRaw<Array<{ id: number, transition_id: bigint }>>`
     WITH c AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id int, from_state machine_state, to_state machine_state, detail text, cause transition_cause,
-        gone boolean, public_ips text[], private_ips text[], public_url text, extra jsonb, claim boolean)
+        gone boolean, public_ips text[], private_ips text[], public_url text, extra jsonb, claim boolean,
+        provider_state text, provider_at timestamptz, guarded boolean, from_provider text)
     ), moved AS (
       UPDATE machines m SET
         state = c.to_state,
@@ -214,12 +235,13 @@ export async function applyTransitions (db: Db, changes: readonly StateChange[],
         destroyed_at = CASE WHEN c.to_state = 'terminated' THEN ${at} ELSE m.destroyed_at END,
         -- An action that failed says why until the next one is claimed.
         last_error = CASE WHEN c.cause = 'action_failed' THEN c.detail WHEN c.claim THEN NULL ELSE m.last_error END,
-        missing_passes = 0
-      FROM c WHERE m.id = c.id AND m.state = c.from_state
-      RETURNING m.id, c.from_state, c.to_state, c.detail, c.cause
+        missing_passes = 0,
+        provider_state = COALESCE(c.provider_state, m.provider_state)
+      FROM c WHERE m.id = c.id AND m.state = c.from_state AND (NOT c.guarded OR m.provider_state IS NOT DISTINCT FROM c.from_provider)
+      RETURNING m.id, c.from_state, c.to_state, c.detail, c.cause, c.provider_state, c.provider_at
     ), history AS (
-      INSERT INTO transitions (machine_id, from_state, to_state, at, cause, detail)
-      SELECT id, from_state, to_state, ${at}, cause, detail FROM moved
+      INSERT INTO transitions (machine_id, from_state, to_state, at, cause, detail, provider_state, provider_at)
+      SELECT id, from_state, to_state, ${at}, cause, detail, provider_state, provider_at FROM moved
       RETURNING id, machine_id
     )
     SELECT machine_id AS id, id AS transition_id FROM history`
@@ -283,6 +305,8 @@ export async function undoClaim (db: PrismaClient, claimed: ClaimedMachine, reas
 export interface DetailChange extends MachineDetails {
   machineId: number
   state: MachineState
+  /** The cloud's status, where the listing gives one (recorded without a history row: a first sighting, or a move in progress). */
+  providerState?: string
 }
 
 /**
@@ -293,12 +317,18 @@ export interface DetailChange extends MachineDetails {
 export async function applyDetails (db: Db, changes: readonly DetailChange[], at = new Date()): Promise<void> {
   if (changes.length === 0) return
   const rows = changes.map((change) => ({
-    id: change.machineId, state: change.state, public_ips: change.publicIps, private_ips: change.privateIps, public_url: change.publicUrl, extra: change.extra
+    id: change.machineId,
+    state: change.state,
+    public_ips: change.publicIps,
+    private_ips: change.privateIps,
+    public_url: change.publicUrl,
+    extra: change.extra,
+    provider_state: change.providerState ?? null
   }))
   await db.$executeRaw`
     UPDATE machines m SET public_ips = c.public_ips, private_ips = c.private_ips, public_url = c.public_url, extra = c.extra,
-      missing_passes = 0, updated_at = ${at}
-    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS c(id int, state machine_state, public_ips text[], private_ips text[], public_url text, extra jsonb)
+      missing_passes = 0, updated_at = ${at}, provider_state = COALESCE(c.provider_state, m.provider_state)
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS c(id int, state machine_state, public_ips text[], private_ips text[], public_url text, extra jsonb, provider_state text)
     WHERE m.id = c.id AND m.state = c.state`
 }
 

@@ -67,6 +67,7 @@ export const detailsOf = (seen: ProviderMachine) => ({ publicIps: seen.publicIps
 /** Whether the cloud's view of a machine differs from its record in anything but state. */
 export const detailsDiffer = (machine: Machine, observed: ProviderMachine): boolean =>
   machine.missingPasses !== 0 ||
+  (observed.providerState !== undefined && observed.providerState !== machine.providerState) ||
   machine.publicUrl !== observed.publicUrl ||
   JSON.stringify(machine.publicIps) !== JSON.stringify(observed.publicIps) ||
   JSON.stringify(machine.privateIps) !== JSON.stringify(observed.privateIps) ||
@@ -79,6 +80,14 @@ export const detailsDiffer = (machine: Machine, observed: ProviderMachine): bool
  */
 const sameJourney = (recorded: Machine['state'], seen: Machine['state'] | undefined): boolean =>
   seen !== undefined && isTransitional(recorded) && isTransitional(seen) && SETTLES_INTO[recorded] !== undefined && SETTLES_INTO[recorded] === SETTLES_INTO[seen]
+
+/**
+ * A change of the cloud's own status alone, worth a history row: our state is settled, and the
+ * record knew the cloud's status before (a first sighting, or a move still in progress, only
+ * updates the record).
+ */
+const providerMoved = (record: Machine, seen: ProviderMachine): boolean =>
+  seen.providerState !== undefined && record.providerState !== null && seen.providerState !== record.providerState && !isTransitional(record.state)
 
 function isStale (record: Machine, seen: ProviderMachine | null, now: number, graceMs: number): boolean {
   if (seen === null || !isTransitional(record.state) || now - record.lastTransition.getTime() >= graceMs) return false
@@ -126,10 +135,23 @@ export function planPass<I extends IntentView> (input: PassInput<I>): PassPlan<I
     if (operation?.done === false && isTransitional(record.state)) plan.kept.push(record)
     else if (failed === null && isStale(record, seen, input.now, input.staleGraceMs)) plan.kept.push(record)
     else if (to === record.state) {
-      if (seen !== null && detailsDiffer(record, seen)) {
+      if (seen !== null && providerMoved(record, seen)) {
+        // The cloud's status changed under a settled state of ours (Azure stopped, then deallocated): history keeps it.
+        plan.transitions.push({
+          record,
+          machineId: record.id,
+          from: record.state,
+          to,
+          cause: 'provider_sync',
+          details: detailsOf(seen),
+          providerState: seen.providerState,
+          providerAt: seen.providerStateAt ?? null,
+          fromProviderState: record.providerState ?? undefined
+        })
+      } else if (seen !== null && detailsDiffer(record, seen)) {
         const patch = detailsOf(seen)
-        plan.details.push({ machineId: record.id, state: record.state, ...patch })
-        plan.kept.push({ ...record, ...patch, extra: seen.extra as Machine['extra'], missingPasses: 0 })
+        plan.details.push({ machineId: record.id, state: record.state, ...patch, providerState: seen.providerState })
+        plan.kept.push({ ...record, ...patch, extra: seen.extra as Machine['extra'], missingPasses: 0, providerState: seen.providerState ?? record.providerState })
       } else plan.kept.push(record)
     } else {
       const cause: TransitionCause = failed !== null ? 'action_failed' : isTransitional(record.state) ? input.cause : 'provider_sync'
@@ -140,7 +162,9 @@ export function planPass<I extends IntentView> (input: PassInput<I>): PassPlan<I
         to,
         cause,
         ...(failed === null ? {} : { detail: failed }),
-        ...(seen === null ? { detail: failed ?? 'the provider no longer knows the machine' } : { details: detailsOf(seen) })
+        ...(seen === null
+          ? { detail: failed ?? 'the provider no longer knows the machine' }
+          : { details: detailsOf(seen), providerState: seen.providerState, providerAt: seen.providerStateAt ?? null })
       })
     }
   }

@@ -43,6 +43,7 @@ function record (id: number, state: MachineState, overrides: Partial<Machine> = 
     missingPasses: 0,
     operation: null,
     lastError: null,
+    providerState: null,
     ...overrides
   } as Machine
 }
@@ -133,6 +134,26 @@ function build (arbitrary: typeof arbitraryPass extends fc.Arbitrary<infer T> ? 
   const listing = arbitrary.records.flatMap((r) => arbitrary.listedStates[r.id - 1] === undefined ? [] : [listed(r.id, arbitrary.listedStates[r.id - 1]!)])
   return input({ records, listing, operations, cause: arbitrary.cause })
 }
+
+t.test('the cloud\'s own status: a change under a settled state is history; a first sighting or a move in progress is not', async (t) => {
+  const azure = (state: MachineState, status: string | null) => record(1, state, { providerState: status })
+  const seen = (state: MachineState, status: string) => listed(1, state, { providerState: status, providerStateAt: new Date(NOW - 5000) })
+
+  const deallocated = planPass(input({ records: [azure('stopped', 'PowerState/stopped')], listing: [seen('stopped', 'PowerState/deallocated')] }))
+  t.match(deallocated.transitions, [{ from: 'stopped', to: 'stopped', cause: 'provider_sync', providerState: 'PowerState/deallocated', fromProviderState: 'PowerState/stopped', providerAt: new Date(NOW - 5000) }],
+    'stopped, then deallocated: a row of its own, conditional on the status it was decided from')
+  t.same(planPass(input({ records: [azure('stopped', 'PowerState/deallocated')], listing: [seen('stopped', 'PowerState/deallocated')] })).transitions, [], 'unchanged: nothing')
+
+  const first = planPass(input({ records: [azure('stopped', null)], listing: [seen('stopped', 'PowerState/deallocated')] }))
+  t.same([first.transitions, first.details.map((change) => change.providerState)], [[], ['PowerState/deallocated']], 'a record from before the status was kept learns it without a row')
+
+  const moving = planPass(input({ records: [azure('starting', 'PowerState/deallocated')], listing: [seen('starting', 'PowerState/starting')] }))
+  t.same([moving.transitions, moving.details.map((change) => change.providerState)], [[], ['PowerState/starting']], 'on the way: the record follows, history waits for the state')
+
+  const stopped = planPass(input({ records: [azure('running', 'PowerState/running')], listing: [seen('stopped', 'PowerState/stopped')] }))
+  t.match(stopped.transitions, [{ from: 'running', to: 'stopped', providerState: 'PowerState/stopped' }], 'a change of state carries the status')
+  t.equal(stopped.transitions[0]!.fromProviderState, undefined, 'and is guarded by the state alone')
+})
 
 t.test('properties', async (t) => {
   fc.assert(fc.property(arbitraryPass, (arbitrary) => {

@@ -3,6 +3,7 @@ import type { NetworkInterface, PublicIPAddress } from '@azure/arm-network'
 import type { ProviderLog, ProviderMachine } from '../driver.ts'
 import { ProviderError } from '../provider-error.ts'
 import { stateOf } from '../kit/status-table.ts'
+import { cloudTime } from '../kit/cloud-time.ts'
 import { CLIENT_TOKEN_TAG } from './catalog.ts'
 import { AZURE_STATES, DECISIVE_PROVISIONING } from './states.ts'
 
@@ -22,6 +23,8 @@ export function presentVm (vm: VirtualMachine, log: ProviderLog, addresses?: { p
     id: `${group}~${name}`,
     name: vm.name ?? name,
     state: stateOf('azure', AZURE_STATES, status, log),
+    providerState: status,
+    providerStateAt: cloudTime((vm.instanceView?.statuses ?? []).find((entry) => normalise(entry.code ?? '') === status)?.time),
     size: vm.hardwareProfile?.vmSize ?? null,
     image: image?.publisher === undefined ? null : `${image.publisher}:${image.offer}:${image.sku}:${image.version ?? 'latest'}`,
     location: vm.location ?? null,

@@ -214,6 +214,7 @@ export class DigitalOceanDriver implements ProviderDriver {
       id: String(droplet.id),
       name: droplet.name,
       state: stateOf('digitalocean', DROPLET_STATES, droplet.status, this.#log),
+      providerState: droplet.status,
       size: droplet.size_slug ?? null,
       image: droplet.image?.slug ?? (droplet.image?.id === undefined ? null : String(droplet.image.id)),
       location: droplet.region?.slug ?? null,

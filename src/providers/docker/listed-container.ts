@@ -23,6 +23,7 @@ export function presentContainer (container: Docker.ContainerInfo, host: DockerH
     id: container.Id,
     name: labels[NAME_LABEL] ?? name,
     state: stateOf('docker', CONTAINER_STATES, container.State ?? '', log),
+    providerState: container.State ?? '',
     size: 'default',
     image: container.Image ?? null,
     location: 'engine',

@@ -1,6 +1,7 @@
 import type { Instance } from '@aws-sdk/client-ec2'
 import type { ProviderLog, ProviderMachine } from '../driver.ts'
 import { stateOf } from '../kit/status-table.ts'
+import { cloudTime } from '../kit/cloud-time.ts'
 import { NAME_TAG, stratusTagOf } from './catalog.ts'
 import { INSTANCE_STATES } from './states.ts'
 
@@ -20,6 +21,9 @@ export function presentInstance (instance: Instance, log: ProviderLog): Provider
     id: String(instance.InstanceId),
     name: name === undefined || name === '' ? String(instance.InstanceId) : name,
     state: stateOf('ec2', INSTANCE_STATES, status, log),
+    providerState: status,
+    // "User initiated (2026-12-06 10:00:00 GMT)": EC2's only time of a stop.
+    providerStateAt: cloudTime(/\((\d{4}-\d\d-\d\d \d\d:\d\d:\d\d GMT)\)/.exec(instance.StateTransitionReason ?? '')?.[1]),
     size: instance.InstanceType ?? null,
     image: instance.ImageId ?? null,
     location: instance.Placement?.AvailabilityZone ?? null,

@@ -1,6 +1,7 @@
 import type { protos } from '@google-cloud/compute'
 import type { ProviderLog, ProviderMachine } from '../driver.ts'
 import { stateOf } from '../kit/status-table.ts'
+import { cloudTime } from '../kit/cloud-time.ts'
 import { lastSegment, machineIdOf } from './catalog.ts'
 import { CLIENT_TOKEN_LABEL, tagOf } from './names.ts'
 import { INSTANCE_STATES } from './states.ts'
@@ -23,6 +24,8 @@ export function presentInstance (instance: Instance, log: ProviderLog): Provider
     id: machineIdOf(zone, name),
     name: clientToken !== null && (instance.description ?? '') !== '' ? String(instance.description) : name,
     state: stateOf('gce', INSTANCE_STATES, status, log),
+    providerState: status,
+    providerStateAt: cloudTime(status === 'RUNNING' ? instance.lastStartTimestamp : status === 'TERMINATED' ? instance.lastStopTimestamp : status === 'SUSPENDED' ? instance.lastSuspendedTimestamp : null),
     size: lastSegment(instance.machineType),
     image: null,
     location: zone === '' ? null : zone,

@@ -42,7 +42,7 @@ export class SandboxDriver implements ProviderDriver {
   }
 
   /** The cloud's own count of API calls per account, as a real cloud keeps for its rate limits. */
-  async #count (operation: 'list'): Promise<void> {
+  async #count (operation: 'list' | MachineAction): Promise<void> {
     await this.#db.$executeRaw`INSERT INTO sandbox_api_calls (account, operation, count) VALUES (${this.#account}, ${operation}, 1)
       ON CONFLICT (account, operation) DO UPDATE SET count = sandbox_api_calls.count + 1`
   }
@@ -101,6 +101,7 @@ export class SandboxDriver implements ProviderDriver {
   }
 
   async performAction (id: string, action: MachineAction): Promise<{ operation?: never }> {
+    await this.#count(action)
     this.#failIfInjected(action)
     const found = await this.#db.sandboxInstance.findFirst({ where: { id, account: this.#account } })
     if (found === null) throw new ProviderError('not-found', `sandbox: no instance ${id}`)
@@ -151,6 +152,7 @@ export class SandboxDriver implements ProviderDriver {
       id: row.id,
       name: row.name,
       state,
+      providerState: state,
       size: row.size,
       image: row.image,
       location: row.location,
