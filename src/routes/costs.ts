@@ -1,9 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { actor } from '../plugins/auth.ts'
 import { invalidQuery } from '../problems.ts'
-import { CostReport, CostReportQuery } from '../schemas/machine-cost.ts'
+import { CostReport, CostReportQuery, Forecast, ForecastQuery } from '../schemas/machine-cost.ts'
 import { problemResponses } from '../schemas/problem.ts'
 import { costReport, costWindow } from '../services/cost-report.ts'
+import { forecast } from '../services/cost-forecast.ts'
+import { monthIn } from '../domain/calendar.ts'
+import { isTimeZone } from '../domain/schedule-times.ts'
 
 /** What machines cost, grouped (docs/costs.md): an administrator sees every user's, others their own. */
 const costs: FastifyPluginAsyncTypebox = async (app) => {
@@ -32,6 +35,36 @@ const costs: FastifyPluginAsyncTypebox = async (app) => {
       group_by: group,
       groups: report.groups.map((row) => ({ key: row.key, costs: row.costs, billed_seconds: row.billedSeconds, unpriced_seconds: row.unpricedSeconds, machines: row.machines })),
       totals: report.totals
+    }
+  })
+
+  app.get('/api/costs/forecast', {
+    schema: {
+      operationId: 'getCostForecast',
+      tags: ['costs'],
+      summary: 'What the month will cost',
+      description: 'What the month cost until now, plus the run rate to its end (each machine as it is now), plus the run rate with the enabled schedules\' fires ahead applied, ' +
+        'by each cloud\'s billing rule at the prices in force now. The month is read in tz (default UTC). An administrator sees every user\'s machines, others their own.',
+      querystring: ForecastQuery,
+      response: { 200: Forecast, ...problemResponses(400, 422) }
+    }
+  }, async (request) => {
+    const zone = request.query.tz ?? 'UTC'
+    if (!isTimeZone(zone)) throw invalidQuery('tz', `${zone} is not an IANA time zone this server knows`, `tz: ${zone} is not an IANA time zone this server knows`)
+    const now = new Date()
+    const month = monthIn(request.query.month, zone, now)
+    const answer = await forecast(app.db, actor(request), month, now)
+    return {
+      month: month.month,
+      timezone: zone,
+      from: month.from.toISOString(),
+      to: month.to.toISOString(),
+      as_of: now.toISOString(),
+      accrued: answer.accrued,
+      projected: answer.projected,
+      projected_with_schedules: answer.projectedWithSchedules,
+      schedules: answer.schedules,
+      unpriced_seconds: answer.unpricedSeconds
     }
   })
 }

@@ -5,6 +5,8 @@ import { invalidQuery, Problem } from '../problems.ts'
 import { problemResponses } from '../schemas/problem.ts'
 import { Preview, PreviewQuery, Run, RunList, RunsQuery, Schedule, ScheduleCreateBody, ScheduleList, ScheduleParams, ScheduleUpdateBody } from '../schemas/schedule.ts'
 import { toRun, toSchedule } from '../representations/schedule.ts'
+import { Savings, SavingsQuery } from '../schemas/machine-cost.ts'
+import { scheduleSavings } from '../services/cost-forecast.ts'
 
 /** Scheduled start, stop, reboot and destroy (docs/costs.md, "Schedules"), owner-scoped. */
 const schedules: FastifyPluginAsyncTypebox = async (app) => {
@@ -95,6 +97,37 @@ const schedules: FastifyPluginAsyncTypebox = async (app) => {
     const runId = await app.scheduleRunner.runNow(schedule)
     const run = await app.db.scheduleRun.findUniqueOrThrow({ where: { id: runId }, include: { machines: { orderBy: { machineId: 'asc' } } } })
     return reply.code(202).send(toRun(run))
+  })
+
+  app.get('/api/schedules/:schedule_id/savings', {
+    schema: {
+      operationId: 'getScheduleSavings',
+      tags: ['schedules'],
+      summary: 'What a schedule saves',
+      description: 'Over the next `days`: for each machine it selects now, the cost with the owner\'s other enabled schedules alone, less the cost with this one too, by the cloud\'s billing rule ' +
+        '(a stop on DigitalOcean, which bills an off droplet, saves nothing, and says why). A stop schedule is counted with the start schedule that pairs with it.',
+      params: ScheduleParams,
+      querystring: SavingsQuery,
+      response: { 200: Savings, ...problemResponses(400, 404) }
+    }
+  }, async (request) => {
+    const schedule = await app.schedules.find(actor(request), request.params.schedule_id)
+    const from = new Date()
+    const to = new Date(from.getTime() + (request.query.days ?? 30) * 86_400_000)
+    const answer = await scheduleSavings(app.db, schedule, { from, to })
+    return {
+      schedule_id: schedule.id,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      savings: answer.savings,
+      machines: answer.machines.map((machine) => ({
+        machine_id: machine.machineId,
+        billed_seconds_without: machine.billedWithout,
+        billed_seconds_with: machine.billedWith,
+        savings: machine.savings,
+        reason: machine.reason
+      }))
+    }
   })
 
   app.get('/api/schedules/:schedule_id/runs', {

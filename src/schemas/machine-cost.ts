@@ -109,3 +109,39 @@ export const CostReport = Type.Object({
   }, { xml: { name: 'group' } }), { description: 'A machine counts under each of its tags: tag groups may add up to more than the totals' }),
   totals: Costs
 }, { title: 'CostReport', xml: { name: 'costs' } })
+
+export const ForecastQuery = Type.Object({
+  month: Type.Optional(Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', maxLength: 7, description: 'YYYY-MM; default: the current month in the zone' })),
+  tz: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_+\\-/]+$', description: 'The IANA zone the month is read in; default UTC' }))
+}, { additionalProperties: false })
+
+export const Forecast = Type.Object({
+  month: Type.String(),
+  timezone: Type.String(),
+  from: DateTime,
+  to: DateTime,
+  as_of: DateTime,
+  accrued: { ...Costs, description: 'What the month cost until now (all of it, for a past month)' },
+  projected: { ...Costs, description: 'accrued, plus each machine as it is now until the month\'s end (the run rate)' },
+  projected_with_schedules: { ...Costs, description: 'accrued, plus each machine as the enabled schedules\' fires ahead would move it' },
+  schedules: Type.Integer({ minimum: 0, description: 'Schedules with a fire ahead in the month' }),
+  unpriced_seconds: Type.Integer({ minimum: 0, description: 'Projected billed seconds with no known price (not counted as 0)' })
+}, { title: 'CostForecast', xml: { name: 'forecast' } })
+
+export const SavingsQuery = Type.Object({
+  days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, default: 30, description: 'The window from now' }))
+}, { additionalProperties: false })
+
+export const Savings = Type.Object({
+  schedule_id: Type.String(),
+  from: DateTime,
+  to: DateTime,
+  savings: { ...Costs, description: 'Cost with the owner\'s other enabled schedules alone, less the cost with this one too; below 0 where it adds cost (a start)' },
+  machines: Type.Array(Type.Object({
+    machine_id: Type.Integer(),
+    billed_seconds_without: Type.Integer({ minimum: 0 }),
+    billed_seconds_with: Type.Integer({ minimum: 0 }),
+    savings: Costs,
+    reason: Type.Union([Type.String(), Type.Null()], { description: 'Why it saves nothing, where it does (DigitalOcean bills an off droplet)' })
+  }, { xml: { name: 'machine' } }))
+}, { title: 'ScheduleSavings', xml: { name: 'savings' } })

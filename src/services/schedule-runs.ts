@@ -7,6 +7,8 @@ import { ProviderError } from '../providers/provider-error.ts'
 import type { JobEngine, QueueSpec } from './job-engine.ts'
 import type { MachineService } from './machine-service.ts'
 import { nextFireOf, ownerOf, selectorOf, triggerOf } from './schedules.ts'
+import { selects } from '../domain/schedule-selector.ts'
+import { ownedBy } from '../domain/ownership.ts'
 
 /**
  * Fires schedules and runs their actions (docs/costs.md, "Schedules"), once across servers:
@@ -147,22 +149,18 @@ export class ScheduleRunner {
   async startRun (schedule: Schedule, runId: bigint): Promise<void> {
     const owner = await ownerOf(this.db, schedule)
     const selector = selectorOf(schedule)
-    const matched = await this.db.machine.findMany({
+    // The database narrows by owner, ids or backend; the selector's one rule (schedule-selector.ts) decides.
+    const candidates = await this.db.machine.findMany({
       where: {
-        ...(owner.isAdmin ? {} : { ownerId: owner.id }),
+        ...ownedBy(owner),
         state: { not: 'terminated' },
         backend: { deletedAt: null },
-        ...('machine_ids' in selector
-          ? { id: { in: selector.machine_ids } }
-          : {
-              ...(selector.backend_id === undefined ? {} : { backendId: selector.backend_id }),
-              ...((selector.tags.include ?? []).length === 0 ? {} : { tags: { hasEvery: selector.tags.include } }),
-              ...((selector.tags.exclude ?? []).length === 0 ? {} : { NOT: { tags: { hasSome: selector.tags.exclude } } })
-            })
+        ...('machine_ids' in selector ? { id: { in: selector.machine_ids } } : selector.backend_id === undefined ? {} : { backendId: selector.backend_id })
       },
-      select: { id: true, state: true },
+      select: { id: true, state: true, backendId: true, ownerId: true, tags: true },
       orderBy: { id: 'asc' }
     })
+    const matched = candidates.filter((machine) => selects(selector, owner, machine))
     const now = new Date()
     if (schedule.maxMachines !== null && matched.length > schedule.maxMachines) {
       await this.db.scheduleRun.update({

@@ -2,12 +2,10 @@ import type { Prisma, PrismaClient, Schedule } from '../generated/prisma/client.
 import { shortId } from '../domain/ids.ts'
 import { ownedBy } from '../domain/ownership.ts'
 import { nextFireAfter, whenProblem, type ScheduleWhen } from '../domain/schedule-times.ts'
+import type { ScheduleSelector } from '../domain/schedule-selector.ts'
 import { invalidFields, notFound } from '../problems.ts'
 import type { ScheduleCreateBody, ScheduleUpdateBody } from '../schemas/schedule.ts'
 import type { Principal } from './token-verifier.ts'
-
-/** `{machine_ids}` or `{tags: {include, exclude}, backend_id?}` (schemas/schedule.ts). */
-export type ScheduleSelector = { machine_ids: number[] } | { tags: { include?: string[], exclude?: string[] }, backend_id?: string }
 
 /** What decides a schedule's next fire. */
 type Timing = Pick<Schedule, 'enabled' | 'runCount' | 'maxRunCount' | 'startAfter' | 'expires' | 'createdAt'> & { trigger: ScheduleWhen }
