@@ -19,6 +19,7 @@ import jobs from './plugins/jobs.ts'
 import lifecycle from './plugins/lifecycle.ts'
 import machines from './plugins/machines.ts'
 import schedulePlugin from './plugins/schedules.ts'
+import costRollup from './plugins/cost-rollup.ts'
 import sandboxProvider from './providers/sandbox/index.ts'
 import digitaloceanProvider from './providers/digitalocean/index.ts'
 import azureProvider from './providers/azure/index.ts'
@@ -164,6 +165,8 @@ async function registerPlugins (app: ReturnType<typeof createApp>, config: Confi
   })
   // Scheduled actions fire as jobs; a worker sweeps every 30 s for a fire a dying server never sent.
   await app.register(schedulePlugin, { worker, sweepEveryMs: 30_000 })
+  // Closed months' costs, priced once (docs/costs.md, "Closed months"); reports catch up on their own too.
+  await app.register(costRollup, { worker, everyMs: 3_600_000 })
 
   // 5. Routes: a worker answers only /health and /ready, for its orchestrator.
   await app.register(health, { worker })

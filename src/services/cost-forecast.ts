@@ -4,7 +4,8 @@ import { machineCost, type MachineCost } from '../domain/machine-cost.ts'
 import { ownedBy } from '../domain/ownership.ts'
 import { projectedHistory, type PlannedFire } from '../domain/schedule-projection.ts'
 import { selects, type ScheduleSelector } from '../domain/schedule-selector.ts'
-import { addTotals, money, pricedMachines, type PricedMachine } from './cost-report.ts'
+import { addTotals, money } from './cost-report.ts'
+import { pricedMachines, type PricedMachine } from './priced-machines.ts'
 import { nextFireOf, triggerOf } from './schedules.ts'
 
 /**

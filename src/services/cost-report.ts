@@ -1,11 +1,11 @@
 import type { Backend, Machine, PrismaClient } from '../generated/prisma/client.ts'
-import { machineCost, nanoDecimal, type CostGroup, type PriceInForce, type StateChange } from '../domain/machine-cost.ts'
+import { machineCost, nanoDecimal, type CostGroup } from '../domain/machine-cost.ts'
 import { ownedBy } from '../domain/ownership.ts'
 import { decimalUnits } from '../domain/pricing.ts'
 import { invalidQuery } from '../problems.ts'
 import type { Principal } from './token-verifier.ts'
-import { billingRuleOf, type BillingRule } from '../domain/billing-rules.ts'
-import { timelineOf } from './machine-costs.ts'
+import { pricedMachines } from './priced-machines.ts'
+import { closedMonthsWithin, nextMonth, rollUpMonth } from './month-rollup.ts'
 
 export interface CostGroupRow {
   key: string | null
@@ -43,34 +43,6 @@ function periods (from: Date, to: Date, unit: 'month' | 'day'): Array<{ key: str
   return out
 }
 
-/** A machine with what prices it: its history, the prices in force for its size, its cloud's rule. */
-export interface PricedMachine { machine: Machine & { backend: Backend }, history: StateChange[], timeline: PriceInForce[], rule: BillingRule }
-
-/**
- * The user's machines (every machine, for an administrator) that lived within [from, to), with
- * what prices them, read in three statements for all of them.
- */
-export async function pricedMachines (db: PrismaClient, user: { id: string, isAdmin: boolean }, window: { from: Date, to: Date }): Promise<PricedMachine[]> {
-  const machines = await db.machine.findMany({
-    where: { ...ownedBy(user), createdAt: { lt: window.to }, OR: [{ destroyedAt: null }, { destroyedAt: { gte: window.from } }] },
-    include: { backend: true },
-    orderBy: { id: 'asc' }
-  })
-  const ids = machines.map((machine) => machine.id)
-  const [transitions, prices] = await Promise.all([
-    db.transition.findMany({ where: { machineId: { in: ids } }, orderBy: [{ machineId: 'asc' }, { at: 'asc' }, { id: 'asc' }] }),
-    db.sizePrice.findMany({ where: { backendId: { in: [...new Set(machines.map((machine) => machine.backendId))] } }, orderBy: [{ effectiveFrom: 'asc' }, { id: 'asc' }] })
-  ])
-  const historyOf = groupBy(transitions, (row) => row.machineId)
-  const pricesOf = groupBy(prices, (row) => `${row.backendId}\u0000${row.sizeId}`)
-  return machines.map((machine) => ({
-    machine,
-    history: (historyOf.get(machine.id) ?? []).map((row) => ({ state: row.toState, at: row.at, providerState: row.providerState })),
-    timeline: timelineOf(machine, pricesOf.get(`${machine.backendId}\u0000${machine.size ?? ''}`) ?? []),
-    rule: billingRuleOf(machine.backend.provider, machine.backend.settings)
-  }))
-}
-
 /**
  * What the user's machines (every machine, for an administrator) cost within [from, to), grouped.
  * Each machine's cost is its own history priced as GET /api/machine/{id}/cost prices it; histories
@@ -78,23 +50,36 @@ export async function pricedMachines (db: PrismaClient, user: { id: string, isAd
  * (so tag groups may add up to more than the total); an untagged one under `null`.
  */
 export async function costReport (db: PrismaClient, user: Principal, window: { from: Date, to: Date }, group: CostGroup, now = new Date()): Promise<{ groups: CostGroupRow[], totals: Array<{ currency: string, cost: string }> }> {
-  const machines = await pricedMachines(db, user, window)
   const groups = new Map<string | null, Sums>()
   const totals = new Map<string, bigint>()
-  const windows = group === 'month' || group === 'day' ? periods(window.from, window.to, group) : [{ key: '', ...window }]
-  for (const { machine, history, timeline, rule } of machines) {
-    for (const period of windows) {
-      const cost = machineCost(history, timeline, rule, period, now)
-      if (cost.billedSeconds === 0) continue
-      for (const key of keysOf(machine, group, period.key)) {
-        const sums = groups.get(key) ?? { nanos: new Map(), billed: 0, unpriced: 0, machines: new Set() }
-        addTotals(sums.nanos, cost.totals)
-        sums.billed += cost.billedSeconds
-        sums.unpriced += cost.unpricedSeconds
-        sums.machines.add(machine.id)
-        groups.set(key, sums)
-      }
-      addTotals(totals, cost.totals)
+  const add = (machine: GroupedMachine, period: string, cost: { totals: Array<{ currency: string, cost: string }>, billedSeconds: number, unpricedSeconds: number }): void => {
+    if (cost.billedSeconds === 0) return
+    for (const key of keysOf(machine, group, period)) {
+      const sums = groups.get(key) ?? { nanos: new Map(), billed: 0, unpriced: 0, machines: new Set() }
+      addTotals(sums.nanos, cost.totals)
+      sums.billed += cost.billedSeconds
+      sums.unpriced += cost.unpricedSeconds
+      sums.machines.add(machine.id)
+      groups.set(key, sums)
+    }
+    addTotals(totals, cost.totals)
+  }
+  // Whole closed months come from their roll-up (brought up to date first); the rest is priced here.
+  const months = group === 'day' ? [] : closedMonthsWithin(window, now)
+  for (const month of months) await rollUpMonth(db, month)
+  const rolled = months.length === 0
+    ? []
+    : await db.machineMonthCost.findMany({
+      where: { month: { in: months }, machine: ownedBy(user) },
+      select: { month: true, costs: true, billedSeconds: true, unpricedSeconds: true, machine: { select: { id: true, backendId: true, size: true, tags: true, ownerId: true, backend: { select: { provider: true } } } } }
+    })
+  for (const row of rolled) {
+    add(row.machine, row.month.toISOString().slice(0, 7), { totals: row.costs as Array<{ currency: string, cost: string }>, billedSeconds: row.billedSeconds, unpricedSeconds: row.unpricedSeconds })
+  }
+  for (const segment of outside(window, months)) {
+    const windows = group === 'month' || group === 'day' ? periods(segment.from, segment.to, group) : [{ key: '', ...segment }]
+    for (const { machine, history, timeline, rule } of await pricedMachines(db, user, segment)) {
+      for (const period of windows) add(machine, period.key, machineCost(history, timeline, rule, period, now))
     }
   }
   return {
@@ -113,7 +98,17 @@ export function addTotals (sums: Map<string, bigint>, totals: ReadonlyArray<{ cu
   for (const total of totals) sums.set(total.currency, (sums.get(total.currency) ?? 0n) + sign * nanosOf(total.cost))
 }
 
-function keysOf (machine: Machine & { backend: Backend }, group: CostGroup, period: string): Array<string | null> {
+/** What a group key is read from. */
+type GroupedMachine = Pick<Machine, 'id' | 'backendId' | 'size' | 'tags' | 'ownerId'> & { backend: Pick<Backend, 'provider'> }
+
+/** [from, to) less the whole months in it (contiguous): at most the part before them and the part after. */
+function outside (window: { from: Date, to: Date }, months: readonly Date[]): Array<{ from: Date, to: Date }> {
+  if (months.length === 0) return [window]
+  const end = nextMonth(months.at(-1)!)
+  return [{ from: window.from, to: months[0]! }, { from: end, to: window.to }].filter((part) => part.from < part.to)
+}
+
+function keysOf (machine: GroupedMachine, group: CostGroup, period: string): Array<string | null> {
   if (group === 'machine') return [String(machine.id)]
   if (group === 'backend') return [machine.backendId]
   if (group === 'provider') return [machine.backend.provider]
@@ -121,16 +116,4 @@ function keysOf (machine: Machine & { backend: Backend }, group: CostGroup, peri
   if (group === 'tag') return machine.tags.length === 0 ? [null] : machine.tags
   if (group === 'user') return [machine.ownerId]
   return [period]
-}
-
-/** Rows by a key, each group in the rows' order (Map.groupBy is Node 21's). */
-function groupBy<T, K> (rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>()
-  for (const row of rows) {
-    const k = key(row)
-    const group = groups.get(k)
-    if (group === undefined) groups.set(k, [row])
-    else group.push(row)
-  }
-  return groups
 }

@@ -45,6 +45,7 @@ function nativeType ([name, args]: [string, string[]]): string {
     case 'Timestamptz': return `timestamp(${args[0] ?? 6}) with time zone`
     case 'Decimal': return `numeric(${args.join(',')})`
     case 'Char': return `character(${args[0]})`
+    case 'Date': return 'date'
     default: throw new Error(`add native type ${name} to the drift test`)
   }
 }
