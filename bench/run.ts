@@ -9,6 +9,7 @@ import { generateToken, hashToken, tokenPrefix } from '../src/domain/tokens.ts'
 import { measureCloudSync } from './cloud-sync.ts'
 import { digitaloceanProfile, dockerProfile, ec2Profile, gceProfile } from './cloud-profiles.ts'
 import { measureManyBackends } from './many-backends.ts'
+import { measureCosts } from './costs.ts'
 
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
 const DATABASE = 'stratus_bench'
@@ -108,7 +109,7 @@ console.log(`seeded ${MACHINES} machines in ${DATABASE}; ${ROUNDS} interleaved r
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
 // BENCH_ONLY=mass runs the mass stop alone (it needs no rounds); BENCH_ONLY=cloud the cloud sync alone;
-// BENCH_ONLY=backends the many-backends memory figures alone.
+// BENCH_ONLY=backends the many-backends memory figures alone; BENCH_ONLY=costs the costs and schedules figures alone.
 const ONLY = process.env.BENCH_ONLY
 if (ONLY === undefined) {
 // The servers run side by side (an idle one costs nothing) and the cases take turns, round after
@@ -331,6 +332,9 @@ if (ONLY === undefined || ONLY === 'cloud') {
       await profile.close()
     }
   }
+}
+if (ONLY === undefined || ONLY === 'costs') {
+  await measureCosts({ databaseUrl, secretKey: SECRET_KEY, rounds: ROUNDS, seconds: DURATION, start, stop, load, fmt })
 }
 if (ONLY === undefined || ONLY === 'backends') {
   await measureManyBackends({ databaseUrl, secretKey: SECRET_KEY, rounds: 1, seconds: DURATION, start, stop, load, fmt })

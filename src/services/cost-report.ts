@@ -1,4 +1,4 @@
-import type { Backend, Machine, PrismaClient } from '../generated/prisma/client.ts'
+import { Prisma, type Backend, type Machine, type PrismaClient } from '../generated/prisma/client.ts'
 import { machineCost, nanoDecimal, type CostGroup } from '../domain/machine-cost.ts'
 import { ownedBy } from '../domain/ownership.ts'
 import { decimalUnits } from '../domain/pricing.ts'
@@ -67,14 +67,22 @@ export async function costReport (db: PrismaClient, user: Principal, window: { f
   // Whole closed months come from their roll-up (brought up to date first); the rest is priced here.
   const months = group === 'day' ? [] : closedMonthsWithin(window, now)
   for (const month of months) await rollUpMonth(db, month)
-  const rolled = months.length === 0
-    ? []
-    : await db.machineMonthCost.findMany({
-      where: { month: { in: months }, machine: ownedBy(user) },
-      select: { month: true, costs: true, billedSeconds: true, unpricedSeconds: true, machine: { select: { id: true, backendId: true, size: true, tags: true, ownerId: true, backend: { select: { provider: true } } } } }
-    })
-  for (const row of rolled) {
-    add(row.machine, row.month.toISOString().slice(0, 7), { totals: row.costs as Array<{ currency: string, cost: string }>, billedSeconds: row.billedSeconds, unpricedSeconds: row.unpricedSeconds })
+  if (months.length > 0 && group !== 'day') {
+    for (const row of await rolledUp(db, user, months, group)) {
+      const sums = groups.get(row.key) ?? { nanos: new Map(), billed: 0, unpriced: 0, machines: new Set() }
+      for (const [currency, cost] of row.costs) {
+        sums.nanos.set(currency, (sums.nanos.get(currency) ?? 0n) + nanosOf(cost))
+        // A tag's sums count a machine under each of its tags; the totals count it once.
+        if (!row.tagged) totals.set(currency, (totals.get(currency) ?? 0n) + nanosOf(cost))
+      }
+      sums.billed += row.billed
+      sums.unpriced += row.unpriced
+      for (const id of row.machines) sums.machines.add(id)
+      groups.set(row.key, sums)
+    }
+    if (group === 'tag') {
+      for (const row of await rolledUp(db, user, months, 'backend')) for (const [currency, cost] of row.costs) totals.set(currency, (totals.get(currency) ?? 0n) + nanosOf(cost))
+    }
   }
   for (const segment of outside(window, months)) {
     const windows = group === 'month' || group === 'day' ? periods(segment.from, segment.to, group) : [{ key: '', ...segment }]
@@ -96,6 +104,34 @@ export const money = (nanos: ReadonlyMap<string, bigint>): Array<{ currency: str
 /** Adds a cost's totals into sums per currency (sign -1 takes them away). */
 export function addTotals (sums: Map<string, bigint>, totals: ReadonlyArray<{ currency: string, cost: string }>, sign: 1n | -1n = 1n): void {
   for (const total of totals) sums.set(total.currency, (sums.get(total.currency) ?? 0n) + sign * nanosOf(total.cost))
+}
+
+/** A group's key in SQL over a rolled-up row (r), its machine (m) and backend (b); a tag's comes from the lateral unnest. */
+const ROLLED_KEYS: Readonly<Record<Exclude<CostGroup, 'day'>, string>> = {
+  machine: 'm.id::text', backend: 'm.backend_id', provider: 'b.provider', size: 'm.size', tag: 'tag', user: 'm.owner_id', month: "to_char(r.month, 'YYYY-MM')"
+}
+
+/**
+ * Closed months' roll-up summed per group in the database: a year of months is a few hundred
+ * thousand rows that never leave it. Costs are summed as NUMERIC, exactly, per currency.
+ */
+async function rolledUp (db: PrismaClient, user: Principal, months: readonly Date[], group: Exclude<CostGroup, 'day'>): Promise<Array<{ key: string | null, costs: Array<[string, string]>, billed: number, unpriced: number, machines: number[], tagged: boolean }>> {
+  const key = Prisma.raw(ROLLED_KEYS[group])
+  const tags = group === 'tag' ? Prisma.sql`CROSS JOIN LATERAL unnest(CASE WHEN cardinality(m.tags) = 0 THEN ARRAY[NULL::text] ELSE m.tags END) AS tag` : Prisma.empty
+  const owner = ownedBy(user).ownerId ?? null
+  const rows = await db.$queryRaw<Array<{ key: string | null, costs: Array<[string, string]> | null, billed: bigint, unpriced: bigint, machines: number[] }>>`
+    WITH r AS (
+      SELECT ${key} AS key, r.machine_id, r.costs, r.billed_seconds, r.unpriced_seconds
+      FROM machine_month_costs r JOIN machines m ON m.id = r.machine_id JOIN backends b ON b.id = m.backend_id ${tags}
+      WHERE r.month = ANY(${[...months]}::date[]) AND r.billed_seconds > 0 AND (${owner}::text IS NULL OR m.owner_id = ${owner})
+    ), money AS (
+      SELECT key, c->>'currency' AS currency, sum((c->>'cost')::numeric)::numeric(30, 9)::text AS cost
+      FROM r CROSS JOIN LATERAL jsonb_array_elements(r.costs) AS c GROUP BY key, c->>'currency'
+    )
+    SELECT r.key, (SELECT json_agg(json_build_array(money.currency, money.cost)) FROM money WHERE money.key IS NOT DISTINCT FROM r.key) AS costs,
+      sum(r.billed_seconds)::bigint AS billed, sum(r.unpriced_seconds)::bigint AS unpriced, array_agg(DISTINCT r.machine_id) AS machines
+    FROM r GROUP BY r.key`
+  return rows.map((row) => ({ key: row.key, costs: row.costs ?? [], billed: Number(row.billed), unpriced: Number(row.unpriced), machines: row.machines, tagged: group === 'tag' }))
 }
 
 /** What a group key is read from. */

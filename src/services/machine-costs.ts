@@ -35,7 +35,7 @@ export function pricesInForce (rows: readonly KeptPrice[]): PriceInForce[] {
  * price recorded with the machine when it was made or adopted is in force from then (machines
  * older than price history, documented).
  */
-export function timelineOf (machine: Machine, rows: readonly KeptPrice[]): PriceInForce[] {
+export function timelineOf (machine: Pick<Machine, 'createdAt' | 'hourlyPrice' | 'currency'>, rows: readonly KeptPrice[]): PriceInForce[] {
   const kept = pricesInForce(rows)
   const recorded: PriceInForce = { from: machine.createdAt, hourlyPrice: machine.hourlyPrice?.toFixed(6) ?? null, currency: machine.currency, source: 'recorded with the machine when it was made or adopted' }
   return kept.length > 0 && kept[0]!.from <= machine.createdAt ? kept : [recorded, ...kept]

@@ -46,7 +46,7 @@ export async function rollUpMonth (db: PrismaClient, month: Date): Promise<numbe
     if (ids.length === 0) return 0
   }
   const window = { from: month, to: end }
-  const priced = await pricedWhere(db, { ...aliveWithin(window), ...(ids === null ? {} : { id: { in: ids } }) })
+  const priced = await pricedWhere(db, { ...aliveWithin(window), ...(ids === null ? {} : { id: { in: ids } }) }, window)
   const rows = priced.map(({ machine, history, timeline, rule }) => {
     const cost = machineCost(history, timeline, rule, window, end)
     return { machine_id: machine.id, costs: cost.totals, billed_seconds: cost.billedSeconds, unpriced_seconds: cost.unpricedSeconds }

@@ -1,39 +1,81 @@
-import type { Prisma, PrismaClient, Machine, Backend } from '../generated/prisma/client.ts'
+import type { Prisma, PrismaClient } from '../generated/prisma/client.ts'
+import type { MachineState } from '../domain/machine-states.ts'
 import { billingRuleOf, type BillingRule } from '../domain/billing-rules.ts'
 import type { PriceInForce, StateChange } from '../domain/machine-cost.ts'
 import { ownedBy } from '../domain/ownership.ts'
 import { timelineOf } from './machine-costs.ts'
 
+/** What pricing and grouping read of a machine. */
+const MACHINE_FIELDS = {
+  id: true,
+  backendId: true,
+  ownerId: true,
+  size: true,
+  tags: true,
+  state: true,
+  createdAt: true,
+  hourlyPrice: true,
+  currency: true,
+  backend: { select: { provider: true, settings: true } }
+} as const satisfies Prisma.MachineSelect
+export type PricedFields = Prisma.MachineGetPayload<{ select: typeof MACHINE_FIELDS }>
+
 /** A machine with what prices it: its history, the prices in force for its size, its cloud's rule. */
-export interface PricedMachine { machine: Machine & { backend: Backend }, history: StateChange[], timeline: PriceInForce[], rule: BillingRule }
+export interface PricedMachine { machine: PricedFields, history: StateChange[], timeline: PriceInForce[], rule: BillingRule }
+
+/**
+ * Where a machine's history must begin for [from, ...) to be priced exactly. A per-second rule
+ * with no monthly cap needs only the state it was in a day before `from`: a run that reaches
+ * `from` has by then outlasted any minimum, so nothing earlier changes what it bills there. A rule
+ * in steps (DigitalOcean's started hours) or with a cap needs the whole history.
+ */
+const TRIMMED_LEAD_MS = 86_400_000
+const trimmable = (rule: BillingRule): boolean => rule.stepSeconds === 1 && rule.monthlyCapHours === null && rule.minimumSeconds * 1000 <= TRIMMED_LEAD_MS
 
 /**
  * The user's machines (every machine, for an administrator) that lived within [from, to), with
  * what prices them, read in three statements for all of them.
  */
 export async function pricedMachines (db: PrismaClient, user: { id: string, isAdmin: boolean }, window: { from: Date, to: Date }): Promise<PricedMachine[]> {
-  return pricedWhere(db, { ...ownedBy(user), ...aliveWithin(window) })
+  return pricedWhere(db, { ...ownedBy(user), ...aliveWithin(window) }, window)
 }
 
 /** Machines that lived within [from, to): made before its end, not destroyed before its start. */
 export const aliveWithin = (window: { from: Date, to: Date }): Prisma.MachineWhereInput =>
   ({ createdAt: { lt: window.to }, OR: [{ destroyedAt: null }, { destroyedAt: { gte: window.from } }] })
 
-/** The machines a filter finds, with what prices them. */
-export async function pricedWhere (db: PrismaClient, where: Prisma.MachineWhereInput): Promise<PricedMachine[]> {
-  const machines = await db.machine.findMany({ where, include: { backend: true }, orderBy: { id: 'asc' } })
-  const ids = machines.map((machine) => machine.id)
+/**
+ * The machines a filter finds, with what prices them within [from, to): of each history, what
+ * that window needs (none after its end; for a per-second rule, from the state a day before its
+ * start), in one statement for all of them.
+ */
+export async function pricedWhere (db: PrismaClient, where: Prisma.MachineWhereInput, window: { from: Date, to: Date }): Promise<PricedMachine[]> {
+  const machines = await db.machine.findMany({ where, select: MACHINE_FIELDS, orderBy: { id: 'asc' } })
+  const rules = machines.map((machine) => billingRuleOf(machine.backend.provider, machine.backend.settings))
+  const trimmed = machines.filter((_, i) => trimmable(rules[i]!)).map((machine) => machine.id)
+  const whole = machines.filter((_, i) => !trimmable(rules[i]!)).map((machine) => machine.id)
+  const cutoff = new Date(window.from.getTime() - TRIMMED_LEAD_MS)
   const [transitions, prices] = await Promise.all([
-    db.transition.findMany({ where: { machineId: { in: ids } }, orderBy: [{ machineId: 'asc' }, { at: 'asc' }, { id: 'asc' }] }),
+    db.$queryRaw<Array<{ machineId: number, state: MachineState, at: Date, providerState: string | null }>>`
+      SELECT machine_id AS "machineId", to_state::text AS state, at, provider_state AS "providerState", id FROM transitions
+        WHERE machine_id = ANY(${whole}::int[]) AND at < ${window.to}
+      UNION ALL
+      SELECT machine_id, to_state::text, at, provider_state, id FROM transitions
+        WHERE machine_id = ANY(${trimmed}::int[]) AND at >= ${cutoff} AND at < ${window.to}
+      UNION ALL
+      SELECT l.machine_id, l.state, l.at, l.provider_state, l.id FROM unnest(${trimmed}::int[]) AS m(id) CROSS JOIN LATERAL (
+        SELECT machine_id, to_state::text AS state, at, provider_state, id FROM transitions t
+        WHERE t.machine_id = m.id AND t.at < ${cutoff} ORDER BY t.at DESC, t.id DESC LIMIT 1) l
+      ORDER BY 1, 3, 5`,
     db.sizePrice.findMany({ where: { backendId: { in: [...new Set(machines.map((machine) => machine.backendId))] } }, orderBy: [{ effectiveFrom: 'asc' }, { id: 'asc' }] })
   ])
   const historyOf = groupBy(transitions, (row) => row.machineId)
   const pricesOf = groupBy(prices, (row) => `${row.backendId}\u0000${row.sizeId}`)
-  return machines.map((machine) => ({
+  return machines.map((machine, i) => ({
     machine,
-    history: (historyOf.get(machine.id) ?? []).map((row) => ({ state: row.toState, at: row.at, providerState: row.providerState })),
+    history: (historyOf.get(machine.id) ?? []).map((row) => ({ state: row.state, at: row.at, providerState: row.providerState })),
     timeline: timelineOf(machine, pricesOf.get(`${machine.backendId}\u0000${machine.size ?? ''}`) ?? []),
-    rule: billingRuleOf(machine.backend.provider, machine.backend.settings)
+    rule: rules[i]!
   }))
 }
 

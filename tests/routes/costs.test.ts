@@ -70,6 +70,9 @@ t.test('a machine run, stopped, started, repriced and destroyed: the hand sum of
     const left = json((await app.inject({ method: 'GET', url: `/api/machine/${id}/cost?from=${a}&to=${new Date(b).toISOString()}` })).body)
     const right = json((await app.inject({ method: 'GET', url: `/api/machine/${id}/cost?from=${new Date(b).toISOString()}&to=${c}` })).body)
     t.equal(totalOf(left.totals) + totalOf(right.totals), hand, `split at ${new Date(b).toISOString()}`)
+    // The report reads only what a window needs of each history (from a day before it): the same sum.
+    const report = json((await app.inject({ method: 'GET', url: `/api/costs?from=${new Date(b).toISOString()}&to=${c}` })).body)
+    t.equal(totalOf(report.totals), totalOf(right.totals), `the report from ${new Date(b).toISOString()}`)
   }
   const xml = await app.inject({ method: 'GET', url: `/api/costs?from=${a}&to=${c}&group_by=day`, headers: { accept: 'application/xml' } })
   t.same(readXml(xml.body, CostReport), json((await app.inject({ method: 'GET', url: `/api/costs?from=${a}&to=${c}&group_by=day` })).body), 'XML is the same document as JSON')
