@@ -51,7 +51,8 @@ export async function startServer (t: Teardown, env: Record<string, string> = {}
   server.stderr.on('data', (chunk) => { logs += chunk })
   t.teardown(() => { if (server.exitCode === null) server.kill('SIGKILL') })
   const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs}`)), 30_000)
+    // A minute: with three test files at once, up to nine servers start together on two cores (CI saw 30 s pass).
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs}`)), 60_000)
     server.stdout.on('data', () => {
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(logs)
       if (match !== null) { clearTimeout(timer); resolve(match[1]!) }

@@ -46,7 +46,7 @@ const dateOf = (second: number): Date => new Date(second * 1000)
 export const nanoDecimal = (nanos: bigint): string => unitsDecimal(nanos, 9)
 
 /** billed seconds x micro-units per hour, in nano-units, rounded half up: micros x 1000 x s / 3600. */
-const costNanos = (billed: number, price: string): bigint => (decimalUnits(price, 6) * 1000n * BigInt(billed) * 2n + 3600n) / 7200n
+const costNanos = (billed: number, microsPerHour: bigint): bigint => (microsPerHour * 1000n * BigInt(billed) * 2n + 3600n) / 7200n
 
 interface Piece { from: number, to: number, state: MachineState, providerState: string | null, billable: boolean, billed: number }
 
@@ -80,19 +80,34 @@ export function machineCost (history: readonly StateChange[], prices: readonly P
     i = j + 1
   }
   capMonths(held, rule)
+  const windowFrom = seconds(window.from)
+  const priceFrom = prices.map((price) => seconds(price.from))
+  const micros = new Map<PriceInForce, bigint>()
   const intervals: CostInterval[] = []
+  const totals = new Map<string, bigint>()
+  let billedSeconds = 0
+  let unpricedSeconds = 0
   for (const piece of held) {
-    for (const part of splitByPrice(piece, prices)) {
-      const from = Math.max(part.from, seconds(window.from))
+    // Wholly before the window (its run's added seconds too) or after it: nothing of it is inside.
+    if (piece.to <= windowFrom || piece.from > end) continue
+    for (const part of splitByPrice(piece, prices, priceFrom)) {
+      const from = Math.max(part.from, windowFrom)
       const to = Math.min(part.to, end)
       // A piece's share of the window: its seconds inside it; the run's added seconds go with its end.
       const inside = Math.max(0, to - from)
       const added = part.billed - (part.billable ? part.to - part.from : 0)
-      const endsInside = part.to > seconds(window.from) && part.to <= end
+      const endsInside = part.to > windowFrom && part.to <= end
       if (inside === 0 && !(added > 0 && endsInside)) continue
       const billed = part.billable ? inside + (endsInside ? added : 0) : 0
       const price = part.price
-      const priced = price !== undefined && price.hourlyPrice !== null
+      let nanos: bigint | null = null
+      if (price !== undefined && price.hourlyPrice !== null) {
+        let perHour = micros.get(price)
+        if (perHour === undefined) micros.set(price, perHour = decimalUnits(price.hourlyPrice, 6))
+        nanos = costNanos(billed, perHour)
+        if (price.currency !== null) totals.set(price.currency, (totals.get(price.currency) ?? 0n) + nanos)
+      } else unpricedSeconds += billed
+      billedSeconds += billed
       intervals.push({
         from: dateOf(from),
         to: dateOf(Math.max(from, to)),
@@ -103,27 +118,25 @@ export function machineCost (history: readonly StateChange[], prices: readonly P
         hourlyPrice: price?.hourlyPrice ?? null,
         currency: price?.currency ?? null,
         priceSource: price?.source ?? null,
-        cost: priced ? nanoDecimal(costNanos(billed, price.hourlyPrice!)) : null
+        cost: nanos === null ? null : nanoDecimal(nanos)
       })
     }
   }
-  const totals = new Map<string, bigint>()
-  for (const interval of intervals) {
-    if (interval.cost === null || interval.currency === null) continue
-    totals.set(interval.currency, (totals.get(interval.currency) ?? 0n) + costNanos(interval.billedSeconds, interval.hourlyPrice!))
-  }
   return {
     intervals,
-    totals: [...totals].map(([currency, nanos]) => ({ currency, cost: nanoDecimal(nanos) })),
-    billedSeconds: intervals.reduce((sum, interval) => sum + interval.billedSeconds, 0),
-    unpricedSeconds: intervals.filter((interval) => interval.cost === null).reduce((sum, interval) => sum + interval.billedSeconds, 0)
+    totals: [...totals].map(([currency, sum]) => ({ currency, cost: nanoDecimal(sum) })),
+    billedSeconds,
+    unpricedSeconds
   }
 }
 
 /** A piece cut where the price changed, each part with the price in force at its start (the run's added seconds with its end's). */
-function splitByPrice (piece: Piece, prices: readonly PriceInForce[]): Array<Piece & { price: PriceInForce | undefined }> {
-  const inForce = (at: number) => [...prices].reverse().find((price) => seconds(price.from) <= at)
-  const cuts = prices.map((price) => seconds(price.from)).filter((at) => at > piece.from && at < piece.to).sort((a, b) => a - b)
+function splitByPrice (piece: Piece, prices: readonly PriceInForce[], priceFrom: readonly number[]): Array<Piece & { price: PriceInForce | undefined }> {
+  const inForce = (at: number): PriceInForce | undefined => {
+    for (let k = prices.length - 1; k >= 0; k--) if (priceFrom[k]! <= at) return prices[k]
+    return undefined
+  }
+  const cuts = priceFrom.filter((at) => at > piece.from && at < piece.to).sort((a, b) => a - b)
   const bounds = [piece.from, ...cuts, piece.to]
   const added = piece.billed - (piece.billable ? piece.to - piece.from : 0)
   return bounds.slice(0, -1).map((from, k) => {
@@ -135,10 +148,16 @@ function splitByPrice (piece: Piece, prices: readonly PriceInForce[]): Array<Pie
 
 /** Pieces cut at the start of each calendar month (UTC), so that a monthly cap counts each month's own seconds. */
 function splitMonths (pieces: Piece[]): void {
+  // Pieces are in time order: the next month's start is worked out once per month, not per piece.
+  let monthStart = Infinity
+  let next = -Infinity
   for (let i = 0; i < pieces.length; i++) {
     const piece = pieces[i]!
-    const start = dateOf(piece.from)
-    const next = seconds(new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1)))
+    if (piece.from >= next || piece.from < monthStart) {
+      const start = dateOf(piece.from)
+      monthStart = seconds(new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), 1)))
+      next = seconds(new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1)))
+    }
     if (next < piece.to) {
       pieces.splice(i + 1, 0, { ...piece, from: next, billed: piece.billable ? piece.to - next : 0 })
       piece.to = next

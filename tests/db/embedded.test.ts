@@ -56,3 +56,35 @@ t.test('on the embedded database, jobs run in process and survive a restart with
   const ready = await second.inject({ method: 'GET', url: '/ready' })
   t.match(json(ready.body), { status: 'ready', database: 'up', jobs: 'working' })
 })
+
+t.test('on the embedded database: schedules fire and act, costs, the forecast and closed months', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'stratus-embedded-'))
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }))
+  const app = authorize(await buildApp(testConfig({ databaseUrl: undefined, secretKey: undefined, dataDir, pollIntervalMs: 50 })))
+  t.teardown(() => app.close())
+  await app.ready()
+  const backend = await addSandboxBackend(app, { boot_delay_ms: 0, stop_delay_ms: 0 })
+  const machine = await createMachine(app, backend, await addKey(app), { name: 'scheduled' })
+  await waitForState(app, machine.id, 'active')
+  const at = new Date(Date.now() + 2000).toISOString()
+  const schedule = json((await app.inject({ method: 'POST', url: '/api/schedules', payload: { name: 'once', action: 'stop', when: { type: 'one_off', at }, selector: { machine_ids: [machine.id] } } })).body)
+  await waitForState(app, machine.id, 'inactive', 15_000)
+  const runs = json((await app.inject({ method: 'GET', url: `/api/schedules/${schedule.id}/runs` })).body).runs
+  t.match(runs, [{ fire_at: new Date(at).toISOString(), machines: [{ machine_id: machine.id, outcome: 'succeeded' }] }], 'the one_off ran, once')
+  const history = json((await app.inject({ method: 'GET', url: `/api/machine/${machine.id}/transitions` })).body).transitions
+  t.match(history.at(-1), { to: 'inactive', provider_state: 'stopped' })
+
+  // Two hours of October, a closed month, rolled up on PGlite.
+  await app.db.transition.createMany({
+    data: [
+      { machineId: machine.id, fromState: 'stopped', toState: 'running', at: new Date('2026-10-10T00:00:00Z'), cause: 'provider_sync' },
+      { machineId: machine.id, fromState: 'running', toState: 'stopped', at: new Date('2026-10-10T02:00:00Z'), cause: 'provider_sync' }
+    ]
+  })
+  await app.db.machine.update({ where: { id: machine.id }, data: { createdAt: new Date('2026-10-01T00:00:00Z'), hourlyPrice: '0.500000', currency: 'USD' } })
+  const october = json((await app.inject({ method: 'GET', url: '/api/costs?from=2026-10-01T00:00:00Z&to=2026-11-01T00:00:00Z&group_by=backend' })).body)
+  t.same(october.totals, [{ currency: 'USD', cost: '1.000000000' }])
+  t.equal(await app.db.machineMonthCost.count(), 1, 'October rolled up')
+  t.equal(json((await app.inject({ method: 'GET', url: '/api/costs/forecast' })).body).schedules, 0)
+  t.equal((await app.inject({ method: 'GET', url: `/api/schedules/${schedule.id}/savings` })).statusCode, 200)
+})
