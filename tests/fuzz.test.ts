@@ -20,6 +20,10 @@ function undeclared (operation: any, status: number, contentType: string | undef
  * 5xx, and a refused request (4xx) writes no record. The audit log is left out of the check:
  * recording refusals is its job.
  */
+// A thousand requests across every route, then every route's contract: more than tap's default 120 s
+// per file when CI runs three files at once on two cores (CI saw 133 s).
+t.setTimeout(300_000)
+
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1000)
 const TABLES = ['users', 'api_tokens', 'backends', 'keys', 'machines', 'transitions', 'sizes', 'settings', 'sandbox_instances']
 const SNAPSHOT = `SELECT ${TABLES.map((table) => `(SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM ${table} x) AS ${table}`).join(', ')}`
