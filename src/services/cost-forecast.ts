@@ -3,10 +3,10 @@ import { bills } from '../domain/billing-rules.ts'
 import { machineCost, type MachineCost } from '../domain/machine-cost.ts'
 import { ownedBy } from '../domain/ownership.ts'
 import { projectedHistory, type PlannedFire } from '../domain/schedule-projection.ts'
-import { selects, type ScheduleSelector } from '../domain/schedule-selector.ts'
+import { selects } from '../domain/schedule-selector.ts'
 import { addTotals, money } from './cost-report.ts'
 import { pricedMachines, type PricedMachine } from './priced-machines.ts'
-import { nextFireOf, triggerOf } from './schedules.ts'
+import { nextFireOf, ownerOf, selectorOf, triggerOf } from './schedules.ts'
 
 /**
  * What the month will cost (docs/costs.md, "Forecast"), and what a schedule saves. Both price a
@@ -43,7 +43,7 @@ async function schedulesAhead (db: PrismaClient, where: object, window: { from: 
 /** The fires ahead that act on a machine, as the schedules' selectors pick it now. */
 function firesFor (priced: PricedMachine, schedules: readonly ScheduleAhead[]): PlannedFire[] {
   return schedules
-    .filter((ahead) => selects(ahead.schedule.selector as unknown as ScheduleSelector, ahead.owner, priced.machine))
+    .filter((ahead) => selects(selectorOf(ahead.schedule), ahead.owner, priced.machine))
     .flatMap((ahead) => ahead.fires.map((at) => ({ at, action: ahead.schedule.action })))
 }
 
@@ -94,7 +94,7 @@ export interface MachineSavings { machineId: number, billedWithout: number, bill
  * counted with the start schedule that pairs with it, and a start schedule saves less than 0.
  */
 export async function scheduleSavings (db: PrismaClient, schedule: Schedule, window: { from: Date, to: Date }): Promise<{ savings: Money, machines: MachineSavings[] }> {
-  const owner = await db.user.findUniqueOrThrow({ where: { id: schedule.ownerId }, select: { id: true, isAdmin: true } })
+  const owner = await ownerOf(db, schedule)
   const [machines, others] = await Promise.all([
     pricedMachines(db, owner, window),
     schedulesAhead(db, { ownerId: schedule.ownerId, id: { not: schedule.id } }, window)
@@ -103,7 +103,7 @@ export async function scheduleSavings (db: PrismaClient, schedule: Schedule, win
   const total = new Map<string, bigint>()
   const rows: MachineSavings[] = []
   for (const priced of machines) {
-    if (priced.machine.state === 'terminated' || !selects(schedule.selector as unknown as ScheduleSelector, owner, priced.machine)) continue
+    if (!selects(selectorOf(schedule), owner, priced.machine)) continue
     const without = costWith(priced, firesFor(priced, others), window)
     const withIt = costWith(priced, firesFor(priced, [...others, own]), window)
     const saved = new Map<string, bigint>()

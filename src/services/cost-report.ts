@@ -52,37 +52,28 @@ function periods (from: Date, to: Date, unit: 'month' | 'day'): Array<{ key: str
 export async function costReport (db: PrismaClient, user: Principal, window: { from: Date, to: Date }, group: CostGroup, now = new Date()): Promise<{ groups: CostGroupRow[], totals: Array<{ currency: string, cost: string }> }> {
   const groups = new Map<string | null, Sums>()
   const totals = new Map<string, bigint>()
+  /** One group's share: a machine-window priced here, or a group's rolled-up months. */
+  const addToGroup = (key: string | null, costs: ReadonlyArray<{ currency: string, cost: string }>, billed: number, unpriced: number, machines: Iterable<number>): void => {
+    const sums = groups.get(key) ?? { nanos: new Map(), billed: 0, unpriced: 0, machines: new Set() }
+    addTotals(sums.nanos, costs)
+    sums.billed += billed
+    sums.unpriced += unpriced
+    for (const id of machines) sums.machines.add(id)
+    groups.set(key, sums)
+  }
   const add = (machine: GroupedMachine, period: string, cost: { totals: Array<{ currency: string, cost: string }>, billedSeconds: number, unpricedSeconds: number }): void => {
     if (cost.billedSeconds === 0) return
-    for (const key of keysOf(machine, group, period)) {
-      const sums = groups.get(key) ?? { nanos: new Map(), billed: 0, unpriced: 0, machines: new Set() }
-      addTotals(sums.nanos, cost.totals)
-      sums.billed += cost.billedSeconds
-      sums.unpriced += cost.unpricedSeconds
-      sums.machines.add(machine.id)
-      groups.set(key, sums)
-    }
+    for (const key of keysOf(machine, group, period)) addToGroup(key, cost.totals, cost.billedSeconds, cost.unpricedSeconds, [machine.id])
     addTotals(totals, cost.totals)
   }
   // Whole closed months come from their roll-up (brought up to date first); the rest is priced here.
   const months = group === 'day' ? [] : closedMonthsWithin(window, now)
   for (const month of months) await rollUpMonth(db, month)
   if (months.length > 0 && group !== 'day') {
-    for (const row of await rolledUp(db, user, months, group)) {
-      const sums = groups.get(row.key) ?? { nanos: new Map(), billed: 0, unpriced: 0, machines: new Set() }
-      for (const [currency, cost] of row.costs) {
-        sums.nanos.set(currency, (sums.nanos.get(currency) ?? 0n) + nanosOf(cost))
-        // A tag's sums count a machine under each of its tags; the totals count it once.
-        if (!row.tagged) totals.set(currency, (totals.get(currency) ?? 0n) + nanosOf(cost))
-      }
-      sums.billed += row.billed
-      sums.unpriced += row.unpriced
-      for (const id of row.machines) sums.machines.add(id)
-      groups.set(row.key, sums)
-    }
-    if (group === 'tag') {
-      for (const row of await rolledUp(db, user, months, 'backend')) for (const [currency, cost] of row.costs) totals.set(currency, (totals.get(currency) ?? 0n) + nanosOf(cost))
-    }
+    const rolled = await rolledUp(db, user, months, group)
+    for (const row of rolled) addToGroup(row.key, row.costs, row.billed, row.unpriced, row.machines)
+    // The totals count each machine once: a tag's groups count it under each of its tags, so they come from another grouping.
+    for (const row of group === 'tag' ? await rolledUp(db, user, months, 'backend') : rolled) addTotals(totals, row.costs)
   }
   for (const segment of outside(window, months)) {
     const windows = group === 'month' || group === 'day' ? periods(segment.from, segment.to, group) : [{ key: '', ...segment }]
@@ -115,11 +106,11 @@ const ROLLED_KEYS: Readonly<Record<Exclude<CostGroup, 'day'>, string>> = {
  * Closed months' roll-up summed per group in the database: a year of months is a few hundred
  * thousand rows that never leave it. Costs are summed as NUMERIC, exactly, per currency.
  */
-async function rolledUp (db: PrismaClient, user: Principal, months: readonly Date[], group: Exclude<CostGroup, 'day'>): Promise<Array<{ key: string | null, costs: Array<[string, string]>, billed: number, unpriced: number, machines: number[], tagged: boolean }>> {
+async function rolledUp (db: PrismaClient, user: Principal, months: readonly Date[], group: Exclude<CostGroup, 'day'>): Promise<Array<{ key: string | null, costs: Array<{ currency: string, cost: string }>, billed: number, unpriced: number, machines: number[] }>> {
   const key = Prisma.raw(ROLLED_KEYS[group])
   const tags = group === 'tag' ? Prisma.sql`CROSS JOIN LATERAL unnest(CASE WHEN cardinality(m.tags) = 0 THEN ARRAY[NULL::text] ELSE m.tags END) AS tag` : Prisma.empty
   const owner = ownedBy(user).ownerId ?? null
-  const rows = await db.$queryRaw<Array<{ key: string | null, costs: Array<[string, string]> | null, billed: bigint, unpriced: bigint, machines: number[] }>>`
+  const rows = await db.$queryRaw<Array<{ key: string | null, costs: Array<{ currency: string, cost: string }> | null, billed: bigint, unpriced: bigint, machines: number[] }>>`
     WITH r AS (
       SELECT ${key} AS key, r.machine_id, r.costs, r.billed_seconds, r.unpriced_seconds
       FROM machine_month_costs r JOIN machines m ON m.id = r.machine_id JOIN backends b ON b.id = m.backend_id ${tags}
@@ -128,10 +119,10 @@ async function rolledUp (db: PrismaClient, user: Principal, months: readonly Dat
       SELECT key, c->>'currency' AS currency, sum((c->>'cost')::numeric)::numeric(30, 9)::text AS cost
       FROM r CROSS JOIN LATERAL jsonb_array_elements(r.costs) AS c GROUP BY key, c->>'currency'
     )
-    SELECT r.key, (SELECT json_agg(json_build_array(money.currency, money.cost)) FROM money WHERE money.key IS NOT DISTINCT FROM r.key) AS costs,
+    SELECT r.key, (SELECT json_agg(json_build_object('currency', money.currency, 'cost', money.cost)) FROM money WHERE money.key IS NOT DISTINCT FROM r.key) AS costs,
       sum(r.billed_seconds)::bigint AS billed, sum(r.unpriced_seconds)::bigint AS unpriced, array_agg(DISTINCT r.machine_id) AS machines
     FROM r GROUP BY r.key`
-  return rows.map((row) => ({ key: row.key, costs: row.costs ?? [], billed: Number(row.billed), unpriced: Number(row.unpriced), machines: row.machines, tagged: group === 'tag' }))
+  return rows.map((row) => ({ key: row.key, costs: row.costs ?? [], billed: Number(row.billed), unpriced: Number(row.unpriced), machines: row.machines }))
 }
 
 /** What a group key is read from. */

@@ -44,6 +44,11 @@ t.test('a report over closed months reads their roll-up, and says what pricing e
   t.same((await machineCost(b, OCT, NOV))[0].cost, '1.800000000', 'the same as the machine\'s own cost')
   t.equal(await app.db.machineMonthCost.count({ where: { machineId: { in: [a, b] } } }), 4, 'one row per machine and month')
   t.equal(await rollUpMonth(app.db, new Date(OCT)), 0, 'up to date: nothing priced again')
+  await app.db.machine.update({ where: { id: a }, data: { tags: ['x', 'y'] } })
+  const tags = json((await app.inject({ method: 'GET', url: `/api/costs?from=${new Date(OCT).toISOString()}&to=${new Date(DEC).toISOString()}&group_by=tag` })).body)
+  t.same(tags.totals, [{ currency: 'USD', cost: '7.200000000' }], 'by tag from the roll-up: each machine once in the totals')
+  t.same(tags.groups.map((group: { key: string | null, costs: Array<{ cost: string }> }) => [group.key, group.costs[0]!.cost]), [[null, '3.600000000'], ['x', '3.600000000'], ['y', '3.600000000']])
+  await app.db.machine.update({ where: { id: a }, data: { tags: [] } })
 })
 
 t.test('late history in a rolled-up month, and a price from a past date, are priced again', async (t) => {
