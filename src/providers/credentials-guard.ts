@@ -47,5 +47,8 @@ export class CredentialsGuard implements ProviderDriver {
     return add === undefined ? undefined : async (id: string, tag: string) => this.#watch(async () => add.call(this.driver, id, tag))
   }
 
-  supports (machine: { size: string | null, image: string | null }, action: MachineAction) { return this.driver.supports(machine, action) }
+  get supports () {
+    const supports = this.driver.supports
+    return supports === undefined ? undefined : (machine: { size: string | null, image: string | null }, action: MachineAction) => supports.call(this.driver, machine, action)
+  }
 }

@@ -109,8 +109,11 @@ export interface ProviderDriver {
    * labels at create): the tag is then kept by Stratus alone, never claimed to be at the cloud.
    */
   addTag?(id: string, tag: string): Promise<void>
-  /** Whether the cloud can do this action on this kind of machine at all (the "never" case). */
-  supports(machine: { size: string | null, image: string | null }, action: MachineAction): boolean
+  /**
+   * Whether the cloud can do this action on this kind of machine at all (the "never" case).
+   * Absent where it can do every action on every machine (every real cloud today): see canEver.
+   */
+  supports?(machine: { size: string | null, image: string | null }, action: MachineAction): boolean
   close?(): Promise<void>
 }
 
@@ -185,3 +188,7 @@ export interface ProviderDefinition {
   validate?(credentials: Record<string, unknown>, settings: Record<string, unknown>): string[]
   connect(backend: BackendConnection): ProviderDriver
 }
+
+/** Whether the driver's cloud can ever do the action on the machine: a driver without supports() can do all. */
+export const canEver = (driver: Pick<ProviderDriver, 'supports'>, machine: { size: string | null, image: string | null }, action: MachineAction): boolean =>
+  driver.supports?.(machine, action) ?? true

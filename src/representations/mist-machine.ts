@@ -1,14 +1,14 @@
 import type { Static } from '@sinclair/typebox'
 import type { Machine } from '../generated/prisma/client.ts'
 import { isValidNow, type MachineAction } from '../domain/lifecycle.ts'
-import type { ProviderDriver } from '../providers/driver.ts'
+import { canEver, type ProviderDriver } from '../providers/driver.ts'
 import type { BillingRule } from '../domain/billing-rules.ts'
 import type { MistMachine, MistMachineCreated } from '../schemas/mist-machine.ts'
 import type { MistMachineJsonRow } from '../services/machine-reads.ts'
 import { isCapability, JSON_LAYOUT, MIST_MACHINE_FIELDS, type MistMachineRow } from './mist-machine-fields.ts'
 
 const can = (machine: Pick<Machine, 'state' | 'size' | 'image'>, driver: Pick<ProviderDriver, 'supports'>, action: MachineAction | null): boolean =>
-  action === null ? machine.state !== 'terminated' : isValidNow(machine.state, action) && driver.supports(machine, action)
+  action === null ? machine.state !== 'terminated' : isValidNow(machine.state, action) && canEver(driver, machine, action)
 
 /** A machine as the backends API shows it (the fields and their order: MIST_MACHINE_FIELDS). */
 export function toMistMachine (machine: MistMachineRow, driver: Pick<ProviderDriver, 'supports'>, rule: BillingRule): Static<typeof MistMachine> {

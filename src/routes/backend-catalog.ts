@@ -4,6 +4,7 @@ import { priceNumber } from '../domain/pricing.ts'
 import { actor } from '../plugins/auth.ts'
 import { BackendParams, ImageList, LocationList, SizeList } from '../schemas/backend.ts'
 import { PROVIDER_PROBLEMS, problemResponses } from '../schemas/problem.ts'
+import { canEver } from '../providers/driver.ts'
 import { findBackend } from '../services/lookup.ts'
 import { keptPrices, OVERRIDE, pricesInForce } from '../services/machine-costs.ts'
 import { SizePriceBody, SizePriceHistory, SizePriceParams } from '../schemas/machine-cost.ts'
@@ -36,7 +37,7 @@ const backendCatalog: FastifyPluginAsyncTypebox = async (app) => {
       currency: size.currency,
       fetched_at: size.fetchedAt.toISOString(),
       price_source: definition?.priceSource ?? null,
-      unsupported_actions: driver === null ? [] : MACHINE_ACTIONS.filter((action) => !driver.supports({ size: size.sizeId, image: null }, action))
+      unsupported_actions: driver === null ? [] : MACHINE_ACTIONS.filter((action) => !canEver(driver, { size: size.sizeId, image: null }, action))
     }))
   })
 

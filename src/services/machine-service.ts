@@ -4,7 +4,7 @@ import { isValidNow, MACHINE_ACTIONS, transitionalStateOf, validFromStates, type
 import { isTransitional } from '../domain/machine-states.ts'
 import { adminPassword as newAdminPassword } from '../domain/ids.ts'
 import type { SecretBox } from '../domain/secret-box.ts'
-import type { CreateMachineSpec, OperationRef } from '../providers/driver.ts'
+import { canEver, type CreateMachineSpec, type OperationRef } from '../providers/driver.ts'
 import type { MachineCreateBody } from '../schemas/mist-machine.ts'
 import { ProviderError } from '../providers/provider-error.ts'
 import { encodeOperationRef } from '../providers/kit/operation-ref.ts'
@@ -141,7 +141,7 @@ export class MachineService {
   async act (machine: MachineWithBackend, action: MachineAction, words: Vocabulary = BACKENDS_API, cause: 'api_action' | 'schedule' = 'api_action'): Promise<Machine> {
     if (!machine.backend.enabled) throw disabled(machine.backend)
     const driver = this.providers.driverFor(machine.backend)
-    if (!driver.supports(machine, action)) {
+    if (!canEver(driver, machine, action)) {
       throw new Problem('action-not-supported', `${machine.backend.provider} cannot ${words.action(action)} this machine (size ${machine.size ?? 'unknown'})`)
     }
     const claimed = await claim(this.db, {
@@ -188,7 +188,7 @@ export class MachineService {
   async #invalidState (machineId: number, action: MachineAction, words: Vocabulary): Promise<Problem> {
     const current = await this.db.machine.findUniqueOrThrow({ where: { id: machineId }, include: { backend: true } })
     const driver = this.providers.driverFor(current.backend)
-    const allowed = MACHINE_ACTIONS.filter((candidate) => isValidNow(current.state, candidate) && driver.supports(current, candidate))
+    const allowed = MACHINE_ACTIONS.filter((candidate) => isValidNow(current.state, candidate) && canEver(driver, current, candidate))
     const state = words.state(current.state)
     return new Problem('invalid-state', `cannot ${words.action(action)} a machine that is ${state}`, {
       extensions: { state, allowed_actions: words.actions(allowed) }

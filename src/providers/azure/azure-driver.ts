@@ -240,6 +240,4 @@ export class AzureDriver implements ProviderDriver {
     if (vm.tags !== undefined && Object.hasOwn(vm.tags, tag)) return
     await this.#call(READ, async (abortSignal, azure) => azure.compute.virtualMachines.update(group, name, { tags: { ...vm.tags, [tag]: '' } }, { abortSignal, updateIntervalInMs: LRO_POLL_MS }))
   }
-
-  supports (): boolean { return true }
 }

@@ -1,5 +1,5 @@
 import { cloudPlugin } from '../kit/cloud-plugin.ts'
-import { AzureDriver } from './azure-driver.ts'
+import { DeferredDriver } from '../kit/deferred-driver.ts'
 import { AZURE_CREDENTIALS, AZURE_SETTINGS } from './fields.ts'
 import { AZURE_ENDPOINTS } from './endpoints.ts'
 
@@ -13,5 +13,6 @@ export default cloudPlugin('azure', AZURE_ENDPOINTS, (endpoints) => ({
   // Azure Resource Manager: 12,000 reads an hour per principal and subscription. A listing reads
   // VMs, NICs and public IPs; ARM chooses its page sizes, so 100 per page is assumed (its least).
   listingBudget: { requestsPerHour: 12_000, machinesPerCall: 100, callsPerListing: 3 },
-  connect: (backend) => new AzureDriver(backend, endpoints)
+  // The Azure SDK is loaded with the driver, at a backend's first call (kit/deferred-driver.ts).
+  connect: (backend) => new DeferredDriver({ followsOperations: true, tags: true }, async () => new (await import('./azure-driver.ts')).AzureDriver(backend, endpoints))
 }))

@@ -204,8 +204,6 @@ export class DigitalOceanDriver implements ProviderDriver {
     await this.#call(READ, async (client) => client.tags.tagResources(tag, [id] as never))
   }
 
-  supports (): boolean { return true }
-
   #present (droplet: Droplet): ProviderMachine {
     const v4 = droplet.networks?.v4 ?? []
     const tags = droplet.tags ?? []

@@ -165,6 +165,4 @@ export class DockerDriver implements ProviderDriver {
     })
     return {}
   }
-
-  supports (): boolean { return true }
 }

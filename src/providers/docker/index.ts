@@ -1,7 +1,7 @@
 import { cloudPlugin } from '../kit/cloud-plugin.ts'
+import { DeferredDriver } from '../kit/deferred-driver.ts'
 import { ProviderError } from '../provider-error.ts'
 import { isAllowed, parseDockerHost, readAllowedHosts } from './allowed-hosts.ts'
-import { DockerDriver } from './docker-driver.ts'
 import { DOCKER_CREDENTIALS, DOCKER_SETTINGS } from './fields.ts'
 import { DockerMachineFields, validateDockerMachine } from './machine-fields.ts'
 
@@ -37,7 +37,8 @@ export default cloudPlugin('docker', {}, (_endpoints, _app, env) => {
       // Checked again for stored backends: an operator may have narrowed the list since they were added.
       const host = parseDockerHost(String(backend.settings.host))
       if (host === null || !isAllowed(host, allowed)) throw new ProviderError('invalid-request', `docker: ${refusal(String(backend.settings.host)) ?? 'host refused'}`)
-      return new DockerDriver(backend, host)
+      // dockerode is loaded with the driver, at a backend's first call (kit/deferred-driver.ts).
+      return new DeferredDriver({ followsOperations: false, tags: false }, async () => new (await import('./docker-driver.ts')).DockerDriver(backend, host))
     }
   }
 })

@@ -210,8 +210,6 @@ export class Ec2Driver implements ProviderDriver {
     await this.#send(READ, async (ec2, abortSignal) => ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [ec2Tag] }), { abortSignal }))
   }
 
-  supports (): boolean { return true }
-
   // No close(): the clients hold nothing of their own. Their pool is every backend's
   // (connection.ts), and the SDK's destroy() would destroy its sockets under other backends' calls.
 }

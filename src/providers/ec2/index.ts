@@ -1,5 +1,5 @@
 import { cloudPlugin } from '../kit/cloud-plugin.ts'
-import { Ec2Driver } from './ec2-driver.ts'
+import { DeferredDriver } from '../kit/deferred-driver.ts'
 import { EC2_CREDENTIALS, EC2_SETTINGS } from './fields.ts'
 import { EC2_ENDPOINTS } from './endpoints.ts'
 
@@ -16,5 +16,6 @@ export default cloudPlugin('ec2', EC2_ENDPOINTS, (endpoints) => ({
   listingBudget: { requestsPerHour: 20 * 3600, machinesPerCall: 1000, callsPerListing: 1 },
   // EC2 may list an instance in the state an action started from for a few seconds after accepting it.
   staleGraceMs: 10_000,
-  connect: (backend) => new Ec2Driver(backend, endpoints)
+  // @aws-sdk/client-ec2 is loaded with the driver, at a backend's first call (kit/deferred-driver.ts).
+  connect: (backend) => new DeferredDriver({ followsOperations: false, tags: true }, async () => new (await import('./ec2-driver.ts')).Ec2Driver(backend, endpoints))
 }))

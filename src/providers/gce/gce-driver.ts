@@ -8,7 +8,8 @@ import { CloudCalls } from '../kit/cloud-calls.ts'
 import { leaveUnread } from '../kit/follow-each.ts'
 import { operationRef } from '../kit/operation-ref.ts'
 import { countryOfZone, instanceOf, machineIdOf, PUBLIC_IMAGE_FAMILIES, regionOfZone } from './catalog.ts'
-import { classify, gceClient, type GceClients, type ServiceAccountKey } from './connection.ts'
+import { classify, gceClient, type GceClients } from './connection.ts'
+import type { ServiceAccountKey } from './service-account-key.ts'
 import type { GceEndpoints } from './endpoints.ts'
 import { presentInstance } from './listed-instance.ts'
 import { CLIENT_TOKEN_LABEL, instanceNameOf, labelOf } from './names.ts'
@@ -334,8 +335,6 @@ export class GceDriver implements ProviderDriver {
       }
     }
   }
-
-  supports (): boolean { return true }
 
   async close (): Promise<void> {
     const made = [...this.#clients.values()]

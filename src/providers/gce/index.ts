@@ -1,10 +1,10 @@
 import { cloudPlugin } from '../kit/cloud-plugin.ts'
+import { DeferredDriver } from '../kit/deferred-driver.ts'
 import { ProviderError } from '../provider-error.ts'
-import { parseServiceAccountKey } from './connection.ts'
 import { GCE_CREDENTIALS, GCE_SETTINGS } from './fields.ts'
 import { GCE_ENDPOINTS } from './endpoints.ts'
-import { GceDriver } from './gce-driver.ts'
 import { GCE_PRICE_TABLE } from './prices.ts'
+import { parseServiceAccountKey } from './service-account-key.ts'
 
 /** Google Compute Engine instances of one project (every zone), through @google-cloud/compute. */
 export default cloudPlugin('gce', GCE_ENDPOINTS, (endpoints) => ({
@@ -25,6 +25,7 @@ export default cloudPlugin('gce', GCE_ENDPOINTS, (endpoints) => ({
   connect: (backend) => {
     const key = parseServiceAccountKey(String(backend.credentials.private_key))
     if (Array.isArray(key)) throw new ProviderError('credentials-rejected', `gce: ${key.join('; ')}`)
-    return new GceDriver(backend, endpoints, key)
+    // @google-cloud/compute is loaded with the driver, at a backend's first call (kit/deferred-driver.ts).
+    return new DeferredDriver({ followsOperations: true, tags: true }, async () => new (await import('./gce-driver.ts')).GceDriver(backend, endpoints, key))
   }
 }))

@@ -1,5 +1,5 @@
 import { GceDriver } from '../../../src/providers/gce/gce-driver.ts'
-import { parseServiceAccountKey, type ServiceAccountKey } from '../../../src/providers/gce/connection.ts'
+import { parseServiceAccountKey, type ServiceAccountKey } from '../../../src/providers/gce/service-account-key.ts'
 import type { CallPolicy } from '../../../src/providers/driver.ts'
 import type { GceFake } from '../../fakes/gce-fake.ts'
 
