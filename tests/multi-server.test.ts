@@ -88,9 +88,17 @@ t.test('200 unsettled machines on one backend: at most one list per poll interva
   }
   t.equal(Number((await cluster.db.query("SELECT count(*) FROM machines WHERE state = 'pending'")).rows[0].count), 200, '200 machines pending')
   const lastWrite = async () => String((await cluster.db.query('SELECT max(updated_at) AS at FROM machines')).rows[0].at)
-  await new Promise((resolve) => setTimeout(resolve, 500))
+  // The creates' own writes settle first (each machine's first listing records what the cloud
+  // says of it): 500 ms was not always enough with three test files on two cores.
+  let writtenBefore = await lastWrite()
+  await until('the creates\' writes settled', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const now = await lastWrite()
+    const settled = now === writtenBefore
+    writtenBefore = now
+    return settled
+  }, 20_000)
   const before = await listCalls(cluster.db, backend)
-  const writtenBefore = await lastWrite()
   const started = Date.now()
   await new Promise((resolve) => setTimeout(resolve, 3000))
   const calls = await listCalls(cluster.db, backend) - before

@@ -23,8 +23,10 @@ async function check (t: Test, requests: Array<{ path: string, at: number }>, fr
   t.ok(throttledAt !== undefined, 'the cloud answered 429 with Retry-After: 1')
   const gaps = gapsAfter429(requests, from, mine, throttledAt!)
   t.ok(gaps.length > 0, `requests went on after it (${gaps.length})`)
-  // Requests already on the wire when the 429 arrived land within a few milliseconds of it.
-  const early = gaps.filter((gap) => gap > 50 && gap < 950)
+  // Requests already on the wire when the 429 was read land shortly after it: a few milliseconds
+  // on an idle machine, 57 ms in a full suite run (three files on two cores). A listing that
+  // ignored the pause would go on page after page through the second, past this allowance.
+  const early = gaps.filter((gap) => gap > 250 && gap < 950)
   t.same(early, [], `no request within the second asked for (after: ${gaps.map((gap) => `${gap} ms`).join(', ')})`)
 }
 
@@ -37,7 +39,7 @@ async function checkRetryAfterOnPage (t: Test, app: Awaited<ReturnType<typeof bu
   let answeredAt: number | undefined
   fake.faults.add({ status: 429, headers: { 'retry-after': '1' }, match: (request) => { const hit = page2(request); if (hit) answeredAt ??= Date.now(); return hit } })
   const listed = await app.inject({ method: 'GET', url: `/backends/${backend}/machines` })
-  t.equal(listed.statusCode, 200, listed.body)
+  t.equal(listed.statusCode, 200, listed.statusCode === 200 ? 'the listing answered' : listed.body)
   t.equal(json(listed.body).length, machines)
   await check(t, fake.requests, from, mine, () => answeredAt)
 }
@@ -77,7 +79,7 @@ t.test('Azure: a 429 on one list of a listing holds the other lists\' next pages
   fake.faults.add({ status: 429, headers: { 'retry-after': '1' }, match: (request) => { const hit = request.url.pathname.endsWith('/virtualMachines'); if (hit) answeredAt = Date.now(); return hit } })
   fake.faults.add({ status: -1, delayMs: 200, times: 2, match: (request) => /\/(networkInterfaces|publicIPAddresses)$/.test(request.url.pathname) && !request.url.searchParams.has('$skiptoken') })
   const listed = await app.inject({ method: 'GET', url: `/backends/${backend}/machines` })
-  t.equal(listed.statusCode, 200, listed.body)
+  t.equal(listed.statusCode, 200, listed.statusCode === 200 ? 'the listing answered' : listed.body)
   t.equal(json(listed.body).length, 3 * fake.pageSize)
   await check(t, fake.requests, from, mine, () => answeredAt)
 })
