@@ -210,8 +210,14 @@ export class ScheduleRunner {
     await this.#finishIfDone(runId, null)
   }
 
-  /** A run ends with its last machine: succeeded (none failed), failed (none succeeded), else partial. */
+  /**
+   * A run ends with its last machine: succeeded (none failed), failed (none succeeded), else
+   * partial. Until then, one index probe finds a machine still pending; the run's outcomes are
+   * counted once, at its end (two last machines at once: the status guard lets one write).
+   */
   async #finishIfDone (runId: bigint, detail: string | null): Promise<void> {
+    const pending = await this.db.$queryRaw<unknown[]>`SELECT 1 FROM schedule_run_machines WHERE run_id = ${runId} AND outcome = 'pending' LIMIT 1`
+    if (pending.length > 0) return
     await this.db.$executeRaw`
       UPDATE schedule_runs r SET finished_at = now(), detail = COALESCE(${detail}, r.detail),
         status = (CASE WHEN o.failed = 0 THEN 'succeeded' WHEN o.succeeded = 0 THEN 'failed' ELSE 'partial' END)::run_status
