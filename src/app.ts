@@ -6,6 +6,7 @@ import problemDetails, { answerClientError, MAX_SEGMENT, sendFrameworkProblem } 
 import validation from './plugins/validation.ts'
 import accessLog from './plugins/access-log.ts'
 import openapi from './plugins/swagger.ts'
+import { jsonSerializers } from './representations/json-serializers.ts'
 import securityHeaders from './plugins/security-headers.ts'
 import database from './plugins/database.ts'
 import secrets, { secretKeyCheck } from './plugins/secrets.ts'
@@ -73,6 +74,8 @@ function createApp (config: Config, options: BuildOptions) {
   const checkEveryMs = config.requestTimeoutMs > 0 ? Math.max(100, Math.min(1000, Math.floor(config.requestTimeoutMs / 10))) : 30_000
   const headersTimeout = config.requestTimeoutMs > 0 ? Math.min(config.headersTimeoutMs, config.requestTimeoutMs) : config.headersTimeoutMs
   return Fastify({
+    // Each distinct response schema's serializer is compiled once, not once per route and status.
+    schemaController: { compilersFactory: { buildSerializer: jsonSerializers() } },
     logger: {
       level: config.logLevel,
       // Defence in depth: nothing logs these today, and nothing ever should.
