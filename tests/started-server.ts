@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import { request as httpRequest } from 'node:http'
 import { PrismaPg } from '@prisma/adapter-pg'
 import { PrismaClient } from '../src/generated/prisma/client.ts'
-import { CLOUDS_AWAY, createTestDatabase, TEST_ADMIN_TOKEN, TEST_SECRET_KEY } from './helper.ts'
+import { CLOUDS_AWAY, createAppDatabase, TEST_ADMIN_TOKEN, TEST_SECRET_KEY } from './helper.ts'
 
 interface Teardown { teardown(fn: () => unknown): void }
 
@@ -25,11 +25,14 @@ export interface StartedServer {
 export async function startServer (t: Teardown, env: Record<string, string> = {}): Promise<StartedServer> {
   let databaseUrl = env.DATABASE_URL
   if (databaseUrl === undefined) {
-    const database = await createTestDatabase()
+    const database = await createAppDatabase()
     t.teardown(() => database.drop())
     databaseUrl = database.url
   }
-  const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  // As production starts it: tap hands every child process its module recorder in NODE_OPTIONS
+  // (@tapjs/processinfo, which reads every file loaded), and env drops it. It cost each server
+  // seconds of CPU, with dozens of servers a run.
+  const server = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, '--import', 'tsx', 'src/server.ts'], {
     env: {
       // Certificates are checked as in production: the test CA is trusted only through NODE_EXTRA_CA_CERTS.
       ...withoutInsecureTls(process.env),
