@@ -80,7 +80,8 @@ t.test('the server that accepted a stop dies mid-transition; another records the
 
 t.test('200 unsettled machines on one backend: at most one list per poll interval across all servers', async (t) => {
   const cluster = await startCluster(t, 3)
-  const { backend, key } = await setUp(cluster, { boot_delay_ms: 60_000, stop_delay_ms: 0 })
+  // Ten minutes: they stay pending however slowly a loaded machine makes 200 (over a minute was seen).
+  const { backend, key } = await setUp(cluster, { boot_delay_ms: 600_000, stop_delay_ms: 0 })
   for (let batch = 0; batch < 20; batch++) {
     await Promise.all(Array.from({ length: 10 }, (_, i) => call(cluster.servers[(batch + i) % 3]!, 'POST', `/backends/${backend}/machines`, {
       name: `m${batch * 10 + i}`, key, image: 'debian-12', size: 'sbx.small', location: 'sbx-eu-1'
