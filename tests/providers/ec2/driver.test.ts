@@ -77,6 +77,10 @@ t.test('create, list, act, tag: an instance through its life', async (t) => {
   await driver.addTag(made.id, 'Backup Machine')
   await driver.addTag(made.id, 'env=prod')
   t.same((await driver.listMachines()).find((machine) => machine.id === made.id)!.tags, ['Backup Machine', 'env=prod'])
+  // What follows looks at states in progress: they last ten seconds, however slow a loaded machine
+  // is between the call and the listing (CI once saw the 100 ms stop end before it).
+  fake.actionMs = 10_000
+  t.teardown(() => { fake.actionMs = 100 })
   await driver.performAction(made.id, 'shutdown')
   t.equal((await driver.listMachines()).find((machine) => machine.id === made.id)!.state, 'stopping')
   const refused = await driver.performAction(made.id, 'reboot').catch((error: unknown) => error)
