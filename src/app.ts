@@ -86,8 +86,9 @@ function createApp (config: Config, options: BuildOptions) {
       },
       ...(options.logStream === undefined ? {} : { stream: options.logStream })
     },
-    // Opening the embedded PGlite and migrating it takes seconds on a busy 2-core machine.
-    pluginTimeout: 60_000,
+    // Opening the embedded PGlite and migrating it takes seconds, and on a busy 2-core machine
+    // (CI, beside several servers starting) over a minute.
+    pluginTimeout: 120_000,
     // One access log line per request (plugins/access-log.ts), not Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: Math.min(SMALL_BODY_LIMIT_BYTES, config.bodyLimitBytes),

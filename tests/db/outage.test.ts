@@ -144,7 +144,7 @@ t.test('three servers on PostgreSQL: the same, each by itself', async (t) => {
     DATABASE_QUERY_TIMEOUT_MS: String(QUERY_MS),
     POLL_INTERVAL_MS: '200',
     // A job fetched by a query whose answer the silenced network swallowed is held by nobody
-    // until it expires (twice the lease): short here, as in tests/cluster/multi-server.test.ts.
+    // until it expires (twice the lease): short here, as in tests/multi-server.test.ts.
     WATCH_LEASE_MS: '1000',
     JOB_MAINTENANCE_INTERVAL_MS: '1000',
     JOB_POLL_INTERVAL_MS: '500',

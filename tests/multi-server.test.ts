@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import pg from 'pg'
-import { createTestDatabase } from '../helper.ts'
-import { call, startServer, until, type StartedServer } from '../started-server.ts'
+import { createTestDatabase } from './helper.ts'
+import { call, startServer, until, type StartedServer } from './started-server.ts'
 
 /**
  * Several real server processes on one PostgreSQL database, as behind a load balancer: background
