@@ -17,6 +17,13 @@ export const TEST_ADMIN_TOKEN = 'stratus_' + 'AdminTokenForTests0123456789abcdef
 
 interface Teardown { teardown(fn: () => unknown): void }
 
+/** The URL of a database of the test server by its name. */
+function urlOf (name: string): string {
+  const url = new URL(POSTGRES_URL)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
 /** An empty database of the test's own (tests of the migrations themselves start from nothing). */
 export async function createTestDatabase (options: { template?: string } = {}): Promise<{ url: string, drop: () => Promise<void> }> {
   const name = `stratus_test_${process.pid}_${randomBytes(4).toString('hex')}`
@@ -24,10 +31,8 @@ export async function createTestDatabase (options: { template?: string } = {}): 
   await admin.connect()
   await admin.query(`CREATE DATABASE ${name}${options.template === undefined ? '' : ` TEMPLATE ${options.template}`}`)
   await admin.end()
-  const url = new URL(POSTGRES_URL)
-  url.pathname = `/${name}`
   return {
-    url: url.toString(),
+    url: urlOf(name),
     drop: async () => {
       const client = new pg.Client({ connectionString: POSTGRES_URL })
       await client.connect()
@@ -81,12 +86,10 @@ async function makeAppTemplate (): Promise<string> {
     // Half made by a run that died: made again.
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
     await admin.query(`CREATE DATABASE ${name}`)
-    const url = new URL(POSTGRES_URL)
-    url.pathname = `/${name}`
-    const app = await buildApp(testConfig({ databaseUrl: url.toString() }))
+    const app = await buildApp(testConfig({ databaseUrl: urlOf(name) }))
     await app.ready()
     await app.close()
-    const template = new pg.Client({ connectionString: url.toString() })
+    const template = new pg.Client({ connectionString: urlOf(name) })
     await template.connect()
     const tables = (await template.query("SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'")).rows.map((row) => row.name as string)
     await template.query(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY CASCADE`)
