@@ -18,6 +18,26 @@ export interface QueueSpec {
 export type JobHandler<T> = (data: T) => Promise<void>
 
 /**
+ * pg-boss 10's fetch (plans.js fetchNextJob), passing over jobs whose key has one running: one
+ * probe of pg-boss's stately index per waiting job (the policy is its predicate's; without it,
+ * a scan of the queue per waiting job). Its tests (tests/services/job-engine.test.ts) hold it to
+ * the installed pg-boss's tables.
+ */
+const NEXT_JOB = `
+  WITH next AS (
+    SELECT id FROM pgboss.job j
+    WHERE name = $1 AND state < 'active' AND start_after < now()
+      AND NOT EXISTS (SELECT 1 FROM pgboss.job a WHERE a.name = $1 AND a.state = 'active' AND a.policy = 'stately' AND COALESCE(a.singleton_key, '') = COALESCE(j.singleton_key, ''))
+    ORDER BY priority DESC, created_on, id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+  )
+  UPDATE pgboss.job j SET state = 'active', started_on = now(),
+    retry_count = CASE WHEN started_on IS NOT NULL THEN retry_count + 1 ELSE retry_count END
+  FROM next WHERE j.name = $1 AND j.id = next.id
+  RETURNING j.id, j.data`
+
+/**
  * Background work as jobs in the database (pg-boss): any server may ask for work, a worker
  * server does it, and a job whose server died is taken up by another once it expires. One code
  * path for PostgreSQL and the embedded PGlite.
@@ -103,12 +123,14 @@ export class JobEngine {
   get started (): boolean { return this.#started }
 
   /**
-   * Asks for a job; dropped when the same key already waits (stately). A worker of this process
-   * is woken at once, so a server that is also a worker does not wait for its next poll.
+   * Asks for a job; dropped when the same key already waits (stately). A loop of this process is
+   * woken at once, so a server that is also a worker does not wait for its next poll.
    */
   async send<T extends object> (queue: string, data: T, options: { key: string, startAfter?: Date }): Promise<void> {
-    await this.#boss.send(queue, data, { singletonKey: options.key, ...(options.startAfter === undefined ? {} : { startAfter: options.startAfter }) })
-    if (options.startAfter === undefined) for (const wake of [...(this.#wake.get(queue) ?? [])]) wake()
+    const id = await this.#boss.send(queue, data, { singletonKey: options.key, ...(options.startAfter === undefined ? {} : { startAfter: options.startAfter }) })
+    // A dropped send (its key already waits) gives no loop anything new: a thousand stops on one
+    // backend ask for its watch a thousand times, and wake nobody after the first.
+    if (id !== null && options.startAfter === undefined) this.#wakeOne(queue)
   }
 
   /** Many jobs in one statement (a schedule's run: one job per machine); a key already waiting is dropped. */
@@ -136,7 +158,7 @@ export class JobEngine {
     while (!signal.aborted) {
       let worked = false
       try {
-        const [job] = await this.#boss.fetch<T>(queue, { batchSize: 1 })
+        const job = await this.#fetch<T>(queue)
         if (job !== undefined && job !== null) {
           worked = true
           // There may be more: a sibling looks while this one works.
@@ -174,6 +196,23 @@ export class JobEngine {
       await this.#sleep(queue, polls ? this.options.pollingIntervalSeconds * 1000 : null)
     } finally {
       if (polls) this.#polling.delete(queue)
+    }
+  }
+
+  /**
+   * The queue's next job whose key has none running, made active; none if there is none. pg-boss
+   * 10's own fetch takes the oldest waiting job whatever its key: when that key's job is still
+   * running, the fetch fails on the stately index, and every job behind it (other backends' watches)
+   * waits until the running one ends (timgit/pg-boss#535). Two fetches racing for one key still
+   * meet that index: the loser gets nothing, and looks again when next woken.
+   */
+  async #fetch<T extends object> (queue: string): Promise<{ id: string, data: T } | undefined> {
+    try {
+      const { rows } = await this.#boss.getDb().executeSql(NEXT_JOB, [queue]) as { rows: Array<{ id: string, data: T }> }
+      return rows[0]
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') return undefined
+      throw error
     }
   }
 
