@@ -191,22 +191,23 @@ export class ScheduleRunner {
    */
   async act (job: ActionJob): Promise<void> {
     const runId = BigInt(job.runId)
-    const row = await this.db.scheduleRunMachine.findUnique({ where: { runId_machineId: { runId, machineId: job.machineId } } })
-    if (row === null || row.outcome !== 'pending') return
-    const machine = await this.db.machine.findUnique({ where: { id: job.machineId }, include: { backend: true } })
+    // The machine while its row in the run is pending (a row goes with its machine): one read.
+    const machine = await this.db.machine.findFirst({
+      where: { id: job.machineId, scheduleRuns: { some: { runId, outcome: 'pending' } } },
+      include: { backend: true }
+    })
+    if (machine === null) return
     let outcome: { outcome: 'succeeded' | 'failed' | 'skipped', detail: string | null }
-    if (machine === null) outcome = { outcome: 'skipped', detail: 'the machine is no longer recorded' }
-    else {
-      try {
-        await this.machines.act(machine, LIFECYCLE_ACTION[job.action], BACKENDS_API, 'schedule')
-        outcome = { outcome: 'succeeded', detail: null }
-      } catch (error) {
-        if (error instanceof Problem && error.status < 500) outcome = { outcome: 'skipped', detail: error.message }
-        else if (error instanceof ProviderError || error instanceof Problem) outcome = { outcome: 'failed', detail: error.message }
-        else throw error
-      }
+    try {
+      await this.machines.act(machine, LIFECYCLE_ACTION[job.action], BACKENDS_API, 'schedule')
+      outcome = { outcome: 'succeeded', detail: null }
+    } catch (error) {
+      if (error instanceof Problem && error.status < 500) outcome = { outcome: 'skipped', detail: error.message }
+      else if (error instanceof ProviderError || error instanceof Problem) outcome = { outcome: 'failed', detail: error.message }
+      else throw error
     }
-    await this.db.scheduleRunMachine.updateMany({ where: { runId, machineId: job.machineId, outcome: 'pending' }, data: { ...outcome, at: new Date() } })
+    await this.db.$executeRaw`UPDATE schedule_run_machines SET outcome = ${outcome.outcome}::run_outcome, detail = ${outcome.detail}, at = ${new Date()}
+      WHERE run_id = ${runId} AND machine_id = ${job.machineId} AND outcome = 'pending'`
     await this.#finishIfDone(runId, null)
   }
 
