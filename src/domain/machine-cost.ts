@@ -50,11 +50,51 @@ const costNanos = (billed: number, microsPerHour: bigint): bigint => (microsPerH
 
 interface Piece { from: number, to: number, state: MachineState, providerState: string | null, billable: boolean, billed: number }
 
+/** What a report sums of a machine's cost: per currency in nano-units, and its seconds. */
+export interface CostSums {
+  nanos: Map<string, bigint>
+  billedSeconds: number
+  unpricedSeconds: number
+}
+
 /**
  * The machine's cost within [from, to). `history` is every transition of the machine, oldest
  * first (its first is the create or adoption); `now` ends the last state if the machine lives on.
  */
 export function machineCost (history: readonly StateChange[], prices: readonly PriceInForce[], rule: BillingRule, window: { from: Date, to: Date }, now: Date): MachineCost {
+  const intervals: CostInterval[] = []
+  const sums = priceHistory(history, prices, rule, window, now, (from, to, piece, billed, price, nanos) => {
+    intervals.push({
+      from: dateOf(from),
+      to: dateOf(to),
+      state: piece.state,
+      providerState: piece.providerState,
+      billable: piece.billable,
+      billedSeconds: billed,
+      hourlyPrice: price?.hourlyPrice ?? null,
+      currency: price?.currency ?? null,
+      priceSource: price?.source ?? null,
+      cost: nanos === null ? null : nanoDecimal(nanos)
+    })
+  })
+  return {
+    intervals,
+    totals: [...sums.nanos].map(([currency, sum]) => ({ currency, cost: nanoDecimal(sum) })),
+    billedSeconds: sums.billedSeconds,
+    unpricedSeconds: sums.unpricedSeconds
+  }
+}
+
+/** The same cost's sums alone, as a report adds them up: no interval is made, no amount written out. */
+export function machineCostSums (history: readonly StateChange[], prices: readonly PriceInForce[], rule: BillingRule, window: { from: Date, to: Date }, now: Date): CostSums {
+  return priceHistory(history, prices, rule, window, now)
+}
+
+/** Sees each priced interval: [from, to) in epoch seconds, the state held, its billed seconds, its price and cost (nano-units; null where unpriced). */
+type IntervalVisitor = (from: number, to: number, piece: Piece, billed: number, price: PriceInForce | undefined, nanos: bigint | null) => void
+
+/** The one pricing of a history (both forms above): its sums, each interval shown to `visit`. */
+function priceHistory (history: readonly StateChange[], prices: readonly PriceInForce[], rule: BillingRule, window: { from: Date, to: Date }, now: Date, visit?: IntervalVisitor): CostSums {
   const nowS = seconds(now)
   const end = Math.min(nowS, seconds(window.to))
   // The states as held, each from its transition to the next (or to now), whatever the window.
@@ -73,8 +113,8 @@ export function machineCost (history: readonly StateChange[], prices: readonly P
   for (let i = 0; i < held.length;) {
     if (!held[i]!.billable) { i++; continue }
     let j = i
-    while (j + 1 < held.length && held[j + 1]!.billable) j++
-    const length = held.slice(i, j + 1).reduce((sum, piece) => sum + piece.billed, 0)
+    let length = held[i]!.billed
+    while (j + 1 < held.length && held[j + 1]!.billable) length += held[++j]!.billed
     const billed = Math.max(rule.minimumSeconds, Math.ceil(length / rule.stepSeconds) * rule.stepSeconds)
     held[j]!.billed += billed - length
     i = j + 1
@@ -83,67 +123,50 @@ export function machineCost (history: readonly StateChange[], prices: readonly P
   const windowFrom = seconds(window.from)
   const priceFrom = prices.map((price) => seconds(price.from))
   const micros = new Map<PriceInForce, bigint>()
-  const intervals: CostInterval[] = []
-  const totals = new Map<string, bigint>()
-  let billedSeconds = 0
-  let unpricedSeconds = 0
+  const sums: CostSums = { nanos: new Map(), billedSeconds: 0, unpricedSeconds: 0 }
+  /** One part of a piece, [partFrom, partTo), priced at `price`; `added` is the run's added seconds when this part ends the piece. */
+  const part = (piece: Piece, partFrom: number, partTo: number, added: number, price: PriceInForce | undefined): void => {
+    const from = Math.max(partFrom, windowFrom)
+    const to = Math.min(partTo, end)
+    // A part's share of the window: its seconds inside it; the run's added seconds go with its end.
+    const inside = Math.max(0, to - from)
+    const endsInside = partTo > windowFrom && partTo <= end
+    if (inside === 0 && !(added > 0 && endsInside)) return
+    const billed = piece.billable ? inside + (endsInside ? added : 0) : 0
+    let nanos: bigint | null = null
+    if (price !== undefined && price.hourlyPrice !== null) {
+      let perHour = micros.get(price)
+      if (perHour === undefined) micros.set(price, perHour = decimalUnits(price.hourlyPrice, 6))
+      nanos = costNanos(billed, perHour)
+      if (price.currency !== null) sums.nanos.set(price.currency, (sums.nanos.get(price.currency) ?? 0n) + nanos)
+    } else sums.unpricedSeconds += billed
+    sums.billedSeconds += billed
+    visit?.(from, Math.max(from, to), piece, billed, price, nanos)
+  }
   for (const piece of held) {
     // Wholly before the window (its run's added seconds too) or after it: nothing of it is inside.
     if (piece.to <= windowFrom || piece.from > end) continue
-    for (const part of splitByPrice(piece, prices, priceFrom)) {
-      const from = Math.max(part.from, windowFrom)
-      const to = Math.min(part.to, end)
-      // A piece's share of the window: its seconds inside it; the run's added seconds go with its end.
-      const inside = Math.max(0, to - from)
-      const added = part.billed - (part.billable ? part.to - part.from : 0)
-      const endsInside = part.to > windowFrom && part.to <= end
-      if (inside === 0 && !(added > 0 && endsInside)) continue
-      const billed = part.billable ? inside + (endsInside ? added : 0) : 0
-      const price = part.price
-      let nanos: bigint | null = null
-      if (price !== undefined && price.hourlyPrice !== null) {
-        let perHour = micros.get(price)
-        if (perHour === undefined) micros.set(price, perHour = decimalUnits(price.hourlyPrice, 6))
-        nanos = costNanos(billed, perHour)
-        if (price.currency !== null) totals.set(price.currency, (totals.get(price.currency) ?? 0n) + nanos)
-      } else unpricedSeconds += billed
-      billedSeconds += billed
-      intervals.push({
-        from: dateOf(from),
-        to: dateOf(Math.max(from, to)),
-        state: part.state,
-        providerState: part.providerState,
-        billable: part.billable,
-        billedSeconds: billed,
-        hourlyPrice: price?.hourlyPrice ?? null,
-        currency: price?.currency ?? null,
-        priceSource: price?.source ?? null,
-        cost: nanos === null ? null : nanoDecimal(nanos)
-      })
+    // Cut where the price changed, each part at the price in force at its start (the run's added seconds at its end's).
+    const added = piece.billed - (piece.billable ? piece.to - piece.from : 0)
+    let k = inForceAt(priceFrom, piece.from)
+    let from = piece.from
+    while (k + 1 < priceFrom.length && priceFrom[k + 1]! < piece.to) {
+      if (priceFrom[k + 1]! > from) {
+        part(piece, from, priceFrom[k + 1]!, 0, prices[k])
+        from = priceFrom[k + 1]!
+      }
+      k++
     }
+    part(piece, from, piece.to, added, prices[added > 0 ? inForceAt(priceFrom, piece.to) : k])
   }
-  return {
-    intervals,
-    totals: [...totals].map(([currency, sum]) => ({ currency, cost: nanoDecimal(sum) })),
-    billedSeconds,
-    unpricedSeconds
-  }
+  return sums
 }
 
-/** A piece cut where the price changed, each part with the price in force at its start (the run's added seconds with its end's). */
-function splitByPrice (piece: Piece, prices: readonly PriceInForce[], priceFrom: readonly number[]): Array<Piece & { price: PriceInForce | undefined }> {
-  const inForce = (at: number): PriceInForce | undefined => {
-    for (let k = prices.length - 1; k >= 0; k--) if (priceFrom[k]! <= at) return prices[k]
-    return undefined
-  }
-  const cuts = priceFrom.filter((at) => at > piece.from && at < piece.to).sort((a, b) => a - b)
-  const bounds = [piece.from, ...cuts, piece.to]
-  const added = piece.billed - (piece.billable ? piece.to - piece.from : 0)
-  return bounds.slice(0, -1).map((from, k) => {
-    const to = bounds[k + 1]!
-    const last = k === bounds.length - 2
-    return { ...piece, from, to, billed: (piece.billable ? to - from : 0) + (last ? added : 0), price: inForce(last && added > 0 ? to : from) }
-  })
+/** The index of the price in force at a second (prices oldest first): the last begun by then; -1 before the first. */
+function inForceAt (priceFrom: readonly number[], at: number): number {
+  let k = priceFrom.length - 1
+  while (k >= 0 && priceFrom[k]! > at) k--
+  return k
 }
 
 /** Pieces cut at the start of each calendar month (UTC), so that a monthly cap counts each month's own seconds. */

@@ -1,5 +1,5 @@
 import { Prisma, type Backend, type Machine, type PrismaClient } from '../generated/prisma/client.ts'
-import { machineCost, nanoDecimal, type CostGroup } from '../domain/machine-cost.ts'
+import { machineCostSums, nanoDecimal, type CostGroup, type CostSums } from '../domain/machine-cost.ts'
 import { ownedBy } from '../domain/ownership.ts'
 import { decimalUnits } from '../domain/pricing.ts'
 import { invalidQuery } from '../problems.ts'
@@ -53,32 +53,32 @@ export async function costReport (db: PrismaClient, user: Principal, window: { f
   const groups = new Map<string | null, Sums>()
   const totals = new Map<string, bigint>()
   /** One group's share: a machine-window priced here, or a group's rolled-up months. */
-  const addToGroup = (key: string | null, costs: ReadonlyArray<{ currency: string, cost: string }>, billed: number, unpriced: number, machines: Iterable<number>): void => {
-    const sums = groups.get(key) ?? { nanos: new Map(), billed: 0, unpriced: 0, machines: new Set() }
-    addTotals(sums.nanos, costs)
+  const addToGroup = (key: string | null, nanos: ReadonlyMap<string, bigint>, billed: number, unpriced: number, machines: Iterable<number>): void => {
+    let sums = groups.get(key)
+    if (sums === undefined) groups.set(key, sums = { nanos: new Map(), billed: 0, unpriced: 0, machines: new Set() })
+    addNanos(sums.nanos, nanos)
     sums.billed += billed
     sums.unpriced += unpriced
     for (const id of machines) sums.machines.add(id)
-    groups.set(key, sums)
   }
-  const add = (machine: GroupedMachine, period: string, cost: { totals: Array<{ currency: string, cost: string }>, billedSeconds: number, unpricedSeconds: number }): void => {
+  const add = (machine: GroupedMachine, period: string, cost: CostSums): void => {
     if (cost.billedSeconds === 0) return
-    for (const key of keysOf(machine, group, period)) addToGroup(key, cost.totals, cost.billedSeconds, cost.unpricedSeconds, [machine.id])
-    addTotals(totals, cost.totals)
+    for (const key of keysOf(machine, group, period)) addToGroup(key, cost.nanos, cost.billedSeconds, cost.unpricedSeconds, [machine.id])
+    addNanos(totals, cost.nanos)
   }
   // Whole closed months come from their roll-up (brought up to date first); the rest is priced here.
   const months = group === 'day' ? [] : closedMonthsWithin(window, now)
   for (const month of months) await rollUpMonth(db, month)
   if (months.length > 0 && group !== 'day') {
     const rolled = await rolledUp(db, user, months, group)
-    for (const row of rolled) addToGroup(row.key, row.costs, row.billed, row.unpriced, row.machines)
+    for (const row of rolled) addToGroup(row.key, nanosByCurrency(row.costs), row.billed, row.unpriced, row.machines)
     // The totals count each machine once: a tag's groups count it under each of its tags, so they come from another grouping.
     for (const row of group === 'tag' ? await rolledUp(db, user, months, 'backend') : rolled) addTotals(totals, row.costs)
   }
   for (const segment of outside(window, months)) {
     const windows = group === 'month' || group === 'day' ? periods(segment.from, segment.to, group) : [{ key: '', ...segment }]
     for (const { machine, history, timeline, rule } of await pricedMachines(db, user, segment)) {
-      for (const period of windows) add(machine, period.key, machineCost(history, timeline, rule, period, now))
+      for (const period of windows) add(machine, period.key, machineCostSums(history, timeline, rule, period, now))
     }
   }
   return {
@@ -91,6 +91,18 @@ export async function costReport (db: PrismaClient, user: Principal, window: { f
 /** Sums per currency as the routes show them: sorted by currency, 9-place decimal strings. */
 export const money = (nanos: ReadonlyMap<string, bigint>): Array<{ currency: string, cost: string }> =>
   [...nanos].sort(([a], [b]) => a.localeCompare(b)).map(([currency, value]) => ({ currency, cost: nanoDecimal(value) }))
+
+/** Adds sums per currency into others. */
+function addNanos (sums: Map<string, bigint>, nanos: ReadonlyMap<string, bigint>): void {
+  for (const [currency, value] of nanos) sums.set(currency, (sums.get(currency) ?? 0n) + value)
+}
+
+/** A cost's totals as sums per currency. */
+const nanosByCurrency = (totals: ReadonlyArray<{ currency: string, cost: string }>): Map<string, bigint> => {
+  const nanos = new Map<string, bigint>()
+  addTotals(nanos, totals)
+  return nanos
+}
 
 /** Adds a cost's totals into sums per currency (sign -1 takes them away). */
 export function addTotals (sums: Map<string, bigint>, totals: ReadonlyArray<{ currency: string, cost: string }>, sign: 1n | -1n = 1n): void {

@@ -3,7 +3,7 @@ import type { MachineState } from '../domain/machine-states.ts'
 import { billingRuleOf, type BillingRule } from '../domain/billing-rules.ts'
 import type { PriceInForce, StateChange } from '../domain/machine-cost.ts'
 import { ownedBy } from '../domain/ownership.ts'
-import { timelineOf } from './machine-costs.ts'
+import { pricesInForce, timelineFrom } from './machine-costs.ts'
 
 /** What pricing and grouping read of a machine. */
 const MACHINE_FIELDS = {
@@ -74,11 +74,12 @@ export async function pricedWhere (db: PrismaClient, where: Prisma.MachineWhereI
     db.sizePrice.findMany({ where: { backendId: { in: [...new Set(machines.map((machine) => machine.backendId))] } }, orderBy: [{ effectiveFrom: 'asc' }, { id: 'asc' }] })
   ])
   const historyOf = new Map(transitions.map((row) => [row.machineId, row.history]))
-  const pricesOf = groupBy(prices, (row) => `${row.backendId}\u0000${row.sizeId}`)
+  // A size's prices in force are worked out once, for all its machines.
+  const inForceOf = new Map([...groupBy(prices, (row) => `${row.backendId}\u0000${row.sizeId}`)].map(([key, rows]) => [key, pricesInForce(rows)]))
   return machines.map((machine, i) => ({
     machine,
     history: (historyOf.get(machine.id) ?? []).map(([state, at, providerState]) => ({ state, at: new Date(Number(at)), providerState })),
-    timeline: timelineOf(machine, pricesOf.get(`${machine.backendId}\u0000${machine.size ?? ''}`) ?? []),
+    timeline: timelineFrom(machine, inForceOf.get(`${machine.backendId}\u0000${machine.size ?? ''}`) ?? []),
     rule: rules[i]!
   }))
 }

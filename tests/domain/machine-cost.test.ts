@@ -1,7 +1,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { BILLING_RULES, sandboxRule } from '../../src/domain/billing-rules.ts'
-import { machineCost, type PriceInForce, type StateChange } from '../../src/domain/machine-cost.ts'
+import { machineCost, machineCostSums, nanoDecimal, type PriceInForce, type StateChange } from '../../src/domain/machine-cost.ts'
 import type { MachineState } from '../../src/domain/machine-states.ts'
 
 const T0 = Date.parse('2026-11-01T00:00:00Z')
@@ -82,7 +82,11 @@ t.test('properties: windows add up; no negative or fractional seconds; the same 
       if (left.billedSeconds + right.billedSeconds !== whole.billedSeconds) throw new Error(`split at ${split}: ${left.billedSeconds} + ${right.billedSeconds} != ${whole.billedSeconds}`)
       if (whole.intervals.some((interval) => interval.billedSeconds < 0 || !Number.isInteger(interval.billedSeconds))) throw new Error('bad seconds')
       if (JSON.stringify(machineCost(history, prices, rule, all, now)) !== JSON.stringify(whole)) throw new Error('not deterministic')
+      // A report's sums are the machine's answer without its intervals.
+      const sums = machineCostSums(history, prices, rule, { from: all.from, to: at(split) }, now)
+      const summed = { totals: [...sums.nanos].map(([currency, nanos]) => ({ currency, cost: nanoDecimal(nanos) })), billedSeconds: sums.billedSeconds, unpricedSeconds: sums.unpricedSeconds }
+      if (JSON.stringify(summed) !== JSON.stringify({ totals: left.totals, billedSeconds: left.billedSeconds, unpricedSeconds: left.unpricedSeconds })) throw new Error(`sums ${JSON.stringify(summed)} differ from the answer's`)
     }
   ), { numRuns: 500 })
-  t.pass('500 histories')
+  t.pass('500 histories; each one\'s report sums equal to its answer\'s totals')
 })
