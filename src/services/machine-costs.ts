@@ -1,27 +1,27 @@
 import type { Machine, PrismaClient, Transition } from '../generated/prisma/client.ts'
 import { billingRuleOf, bills, type BillingRule } from '../domain/billing-rules.ts'
-import { machineCost, type MachineCost, type PriceInForce, type StateChange } from '../domain/machine-cost.ts'
+import { machineCost, type MachineCost, type PriceInForce } from '../domain/machine-cost.ts'
 import type { MachineState } from '../domain/machine-states.ts'
-import type { MachineWithBackend } from './lookup.ts'
+import { ownedBy } from '../domain/ownership.ts'
+import type { Sql, Statement } from '../db/sql.ts'
+import type { Principal } from './token-verifier.ts'
 
 /** A machine's history, oldest first: every transition recorded for it. */
 export async function machineHistory (db: PrismaClient, machineId: number): Promise<Transition[]> {
   return db.transition.findMany({ where: { machineId }, orderBy: [{ at: 'asc' }, { id: 'asc' }] })
 }
 
-/** What pricing reads of a machine's history, oldest first: the three columns it needs, not whole rows. */
-async function stateChanges (db: PrismaClient, machineId: number): Promise<StateChange[]> {
-  const rows = await db.$queryRaw<Array<{ state: MachineState, at: number | bigint, providerState: string | null }>>`
-    SELECT to_state::text AS state, (extract(epoch FROM at) * 1000)::bigint AS at, provider_state AS "providerState"
-    FROM transitions WHERE machine_id = ${machineId} ORDER BY at, id`
-  return rows.map((row) => ({ state: row.state, at: new Date(Number(row.at)), providerState: row.providerState }))
-}
-
 /** The source an owner's own price is kept under: it holds from its date over the catalog's, until another override. */
 export const OVERRIDE = 'override'
 
+/** A price as size_prices and machines hold it: a Decimal through Prisma, the column's text (6 places) through plain SQL. */
+type HourlyPrice = { toFixed(places: number): string } | string | null
+
 /** A kept price change as size_prices holds it. */
-export interface KeptPrice { effectiveFrom: Date, hourlyPrice: { toFixed(places: number): string } | null, currency: string | null, source: string }
+export interface KeptPrice { effectiveFrom: Date, hourlyPrice: HourlyPrice, currency: string | null, source: string }
+
+/** A price as pricing reads it: to the micro-unit, as numeric(12, 6) prints it. */
+const sixPlaces = (price: HourlyPrice): string | null => price === null ? null : typeof price === 'string' ? price : price.toFixed(6)
 
 /**
  * The prices in force from a size's kept changes, oldest first: each change the size catalog kept,
@@ -34,23 +34,26 @@ export function pricesInForce (rows: readonly KeptPrice[]): PriceInForce[] {
   for (const row of rows) {
     if (row.source === OVERRIDE) overridden = true
     else if (overridden) continue
-    inForce.push({ from: row.effectiveFrom, hourlyPrice: row.hourlyPrice?.toFixed(6) ?? null, currency: row.currency, source: row.source })
+    inForce.push({ from: row.effectiveFrom, hourlyPrice: sixPlaces(row.hourlyPrice), currency: row.currency, source: row.source })
   }
   return inForce
 }
+
+/** What a machine's own recorded price is read from. */
+type PricedAt = Pick<Machine, 'createdAt' | 'currency'> & { hourlyPrice: HourlyPrice }
 
 /**
  * The prices in force for a machine: its size's. Before the first change kept for the size, the
  * price recorded with the machine when it was made or adopted is in force from then (machines
  * older than price history, documented).
  */
-export function timelineOf (machine: Pick<Machine, 'createdAt' | 'hourlyPrice' | 'currency'>, rows: readonly KeptPrice[]): PriceInForce[] {
+export function timelineOf (machine: PricedAt, rows: readonly KeptPrice[]): PriceInForce[] {
   return timelineFrom(machine, pricesInForce(rows))
 }
 
 /** The same, from the size's prices in force (worked out once for all machines of a size). */
-export function timelineFrom (machine: Pick<Machine, 'createdAt' | 'hourlyPrice' | 'currency'>, kept: readonly PriceInForce[]): PriceInForce[] {
-  const recorded: PriceInForce = { from: machine.createdAt, hourlyPrice: machine.hourlyPrice?.toFixed(6) ?? null, currency: machine.currency, source: 'recorded with the machine when it was made or adopted' }
+export function timelineFrom (machine: PricedAt, kept: readonly PriceInForce[]): PriceInForce[] {
+  const recorded: PriceInForce = { from: machine.createdAt, hourlyPrice: sixPlaces(machine.hourlyPrice), currency: machine.currency, source: 'recorded with the machine when it was made or adopted' }
   return kept.length > 0 && kept[0]!.from <= machine.createdAt ? [...kept] : [recorded, ...kept]
 }
 
@@ -66,11 +69,46 @@ export interface MachineCostAnswer extends MachineCost {
   rule: BillingRule
 }
 
-/** What the machine cost within [from, to): its history priced by its provider's rule and the prices in force. */
-export async function costOfMachine (db: PrismaClient, machine: MachineWithBackend, window: { from: Date, to: Date }, now = new Date()): Promise<MachineCostAnswer> {
-  const [history, kept] = await Promise.all([stateChanges(db, machine.id), machine.size === null ? [] : keptPrices(db, machine.backendId, machine.size)])
-  const prices = timelineOf(machine, kept)
-  const rule = billingRuleOf(machine.backend.provider, machine.backend.settings)
-  const cost = machineCost(history, prices, rule, window, now)
-  return { ...cost, from: window.from, to: window.to, billingNow: bills(rule, machine.state, machine.providerState), rule }
+/**
+ * What pricing one machine reads, in one prepared statement (the route's hot read, as the
+ * machine API's details are: Prisma's per-query cost was most of the answer's time): the
+ * machine as its owner (or an administrator) may see it, its backend's provider and settings,
+ * its history and its size's kept prices, oldest first.
+ */
+const COST_INPUTS: Statement = {
+  name: 'machine-cost-inputs',
+  text: `SELECT m.state::text AS state, m.provider_state AS "providerState", m.created_at AS "createdAt", m.hourly_price::text AS "hourlyPrice", m.currency,
+      b.provider, b.settings,
+      (SELECT json_agg(json_build_array(t.to_state, (extract(epoch FROM t.at) * 1000)::bigint, t.provider_state) ORDER BY t.at, t.id)
+        FROM transitions t WHERE t.machine_id = m.id) AS history,
+      (SELECT json_agg(json_build_array((extract(epoch FROM p.effective_from) * 1000)::bigint, p.hourly_price::text, p.currency, p.source) ORDER BY p.effective_from, p.id)
+        FROM size_prices p WHERE p.backend_id = m.backend_id AND p.size_id = m.size) AS prices
+    FROM machines m JOIN backends b ON b.id = m.backend_id
+    WHERE m.id = $1 AND ($2::text IS NULL OR m.owner_id = $2)`
+}
+
+interface CostInputsRow {
+  state: MachineState
+  providerState: string | null
+  createdAt: Date
+  hourlyPrice: string | null
+  currency: string | null
+  provider: string
+  settings: unknown
+  history: Array<[MachineState, number, string | null]> | null
+  prices: Array<[number, string | null, string | null, string]> | null
+}
+
+/**
+ * What the machine cost within [from, to): its history priced by its provider's rule and the
+ * prices in force; undefined when the user may not see it (or there is no such machine).
+ */
+export async function costOfMachine (sql: Sql, user: Principal, machineId: number, window: { from: Date, to: Date }, now = new Date()): Promise<MachineCostAnswer | undefined> {
+  const [row] = await sql.query<CostInputsRow>(COST_INPUTS, [machineId, ownedBy(user).ownerId ?? null])
+  if (row === undefined) return undefined
+  const history = (row.history ?? []).map(([state, at, providerState]) => ({ state, at: new Date(at), providerState }))
+  const kept = (row.prices ?? []).map(([from, hourlyPrice, currency, source]) => ({ effectiveFrom: new Date(from), hourlyPrice, currency, source }))
+  const rule = billingRuleOf(row.provider, row.settings)
+  const cost = machineCost(history, timelineOf(row, kept), rule, window, now)
+  return { ...cost, from: window.from, to: window.to, billingNow: bills(rule, row.state, row.providerState), rule }
 }

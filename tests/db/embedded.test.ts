@@ -84,6 +84,8 @@ t.test('on the embedded database: schedules fire and act, costs, the forecast an
   await app.db.machine.update({ where: { id: machine.id }, data: { createdAt: new Date('2026-10-01T00:00:00Z'), hourlyPrice: '0.500000', currency: 'USD' } })
   const october = json((await app.inject({ method: 'GET', url: '/api/costs?from=2026-10-01T00:00:00Z&to=2026-11-01T00:00:00Z&group_by=backend' })).body)
   t.same(october.totals, [{ currency: 'USD', cost: '1.000000000' }])
+  const machineOctober = json((await app.inject({ method: 'GET', url: `/api/machine/${machine.id}/cost?from=2026-10-01T00:00:00Z&to=2026-11-01T00:00:00Z` })).body)
+  t.same(machineOctober.totals, october.totals, "the machine's own answer, read in one statement on PGlite, is the report's")
   t.equal(await app.db.machineMonthCost.count(), 1, 'October rolled up')
   t.equal(json((await app.inject({ method: 'GET', url: '/api/costs/forecast' })).body).schedules, 0)
   t.equal((await app.inject({ method: 'GET', url: `/api/schedules/${schedule.id}/savings` })).statusCode, 200)
