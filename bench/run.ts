@@ -50,7 +50,9 @@ async function start (script: string, extraEnv: Record<string, string> = {}): Pr
   // The server under test gets core 1 to itself (as far as PostgreSQL lets it); the load
   // generator runs on core 0 (npm run bench pins this process there), so neither steals the other's
   // CPU and the rounds vary less.
-  const child = spawn('taskset', ['-c', '1', process.execPath, '--import', 'tsx', script], {
+  // BENCH_CPU_PROF_DIR=dir: each server writes a CPU profile there when it stops (node --cpu-prof).
+  const profile = process.env.BENCH_CPU_PROF_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
+  const child = spawn('taskset', ['-c', '1', process.execPath, ...profile, '--import', 'tsx', script], {
     // No periodic sync: the seeded machines exist only in the database (the sandbox does not know
     // them, so a sync would record them destroyed), and the baseline does no background work.
     env: { ...process.env, DATABASE_URL: databaseUrl, STRATUS_SECRET_KEY: SECRET_KEY.toString('base64'), POLL_INTERVAL_MS: '60000', SYNC_INTERVAL_MS: '0', RATE_LIMIT_MAX: '1000000000', ...extraEnv },
