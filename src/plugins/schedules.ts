@@ -14,7 +14,7 @@ declare module 'fastify' {
  * them and runs their actions, and sweeps for a fire whose job a dying server never sent.
  */
 export default fp<{ worker: boolean, sweepEveryMs: number }>(async function schedules (app, options) {
-  const runner = new ScheduleRunner(app.db, app.jobs, app.machines, app.log)
+  const runner = new ScheduleRunner(app.db, app.sql, app.jobs, app.machines, app.log)
   await app.jobs.addQueues(runner.queues())
   app.decorate('scheduleRunner', runner)
   app.decorate('schedules', new ScheduleStore(app.db, runner))

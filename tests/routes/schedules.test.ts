@@ -93,6 +93,22 @@ t.test('run now: each machine\'s outcome, an invalid action skipped with its rea
   t.equal(after.next_fire_at, schedule.next_fire_at)
 })
 
+t.test('an action taken up again after its outcome was written (its server died before the run\'s end check) ends the run', async (t) => {
+  const [machine] = await taggedMachines(1, 'retried')
+  const schedule = json((await post({ name: 'retried', action: 'stop', when: { type: 'cron', expression: '0 19 * * *' }, selector: { machine_ids: [machine] } })).body)
+  await app.inject({ method: 'POST', url: `/api/schedules/${schedule.id}/run` })
+  const run = await eventually(async () => {
+    const [latest] = await runsOf(schedule.id)
+    return latest.status === 'succeeded' ? latest : undefined
+  })
+  // The run as a server leaves it that died between writing the machine's outcome and ending the run.
+  await app.db.scheduleRun.update({ where: { id: BigInt(run.id) }, data: { status: 'running', finishedAt: null } })
+  await app.scheduleRunner.act({ runId: run.id, machineId: machine!, action: 'stop' })
+  const [ended] = await runsOf(schedule.id)
+  t.match(ended, { id: run.id, status: 'succeeded', machines: [{ machine_id: machine, outcome: 'succeeded' }] })
+  t.equal(await app.db.transition.count({ where: { machineId: machine!, cause: 'schedule' } }), 1, 'the machine was not acted on again')
+})
+
 t.test('a one_off fires once at its time, then has no next fire', async (t) => {
   const [machine] = await taggedMachines(1, 'once')
   const at = inSeconds(2)
