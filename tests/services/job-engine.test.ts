@@ -1,9 +1,10 @@
 import { test, type Test } from 'tap'
 import { JobEngine } from '../../src/services/job-engine.ts'
+import pg from 'pg'
 import { createTestDatabase, eventually } from '../helper.ts'
 
 /** An engine of its own on an empty database, with one stately queue; stopped at the test's end. */
-async function engineFor (t: Test): Promise<{ engine: JobEngine, errors: Error[] }> {
+async function engineFor (t: Test): Promise<{ engine: JobEngine, errors: Error[], url: string }> {
   const database = await createTestDatabase()
   const errors: Error[] = []
   const engine = new JobEngine({ connectionString: database.url }, {
@@ -14,7 +15,7 @@ async function engineFor (t: Test): Promise<{ engine: JobEngine, errors: Error[]
     await engine.stop(1000)
     await database.drop()
   })
-  return { engine, errors }
+  return { engine, errors, url: database.url }
 }
 
 /** A handler that records each job and holds the jobs of a key until that key is let go. */
@@ -70,4 +71,22 @@ test('asking again for a key that already waits is dropped, and the one waiting 
   await new Promise((resolve) => setTimeout(resolve, 500))
   t.same(work.done, ['a1', 'a2'], 'the first follow-up waited; the 48 after it were dropped')
   t.same(errors, [], 'nothing was reported as an error')
+})
+
+test('each job is completed as the next is fetched, and none is left running', async (t) => {
+  const { engine, errors, url } = await engineFor(t)
+  const work = holdingHandler()
+  await engine.work('work', 2, work.handler)
+  await engine.sendMany('work', Array.from({ length: 30 }, (_, n) => ({ data: { key: `k${n}`, n }, key: `k${n}` })))
+  await eventually(async () => work.done.length === 30, 5000)
+  const db = new pg.Client({ connectionString: url })
+  await db.connect()
+  t.teardown(() => db.end())
+  const states = await eventually(async () => {
+    const rows = (await db.query("SELECT state::text, count(*)::int AS n FROM pgboss.job WHERE name = 'work' GROUP BY 1")).rows
+    return rows.length === 1 ? rows : undefined
+  })
+  t.same(states, [{ state: 'completed', n: 30 }], 'all 30 completed, none left active')
+  t.same([...work.done].sort(), Array.from({ length: 30 }, (_, n) => `k${n}${n}`).sort(), 'each ran once')
+  t.same(errors, [])
 })
