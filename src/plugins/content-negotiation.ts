@@ -94,8 +94,20 @@ export default fp<{ xmlMaxDepth: number }>(async function contentNegotiation (ap
     parseJson(request, body, (error, value) => error === null ? resolve(value) : reject(error))
   })
 
+  /**
+   * An empty body is no body where the route takes none or may go without one: many clients send
+   * their Content-Type on every request (a DELETE; a POST /keys that only generates a pair). A
+   * route whose body is required still refuses it as malformed.
+   */
+  const noBodyNeeded = (request: FastifyRequest): boolean =>
+    request.routeOptions.schema?.body === undefined || request.routeOptions.config?.optionalBody === true
+
   // Body limits are per route (the server's default and machine create's own, src/app.ts), so no parser sets one.
-  app.addContentTypeParser(XML_TYPES, { parseAs: 'string' }, async (request: FastifyRequest, body: string) => fromXml(request, body))
+  app.addContentTypeParser(XML_TYPES, { parseAs: 'string' }, async (request: FastifyRequest, body: string) =>
+    body === '' && noBodyNeeded(request) ? undefined : fromXml(request, body))
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, async (request: FastifyRequest, body: string) =>
+    body === '' && noBodyNeeded(request) ? undefined : fromJson(request, body))
 
   // Only JSON and XML are read: Fastify's text/plain parser would hand a string to validation (400).
   app.removeContentTypeParser('text/plain')

@@ -26,6 +26,22 @@ t.test('content negotiation and problem details', async (t) => {
     t.equal(res.headers.vary, 'Accept')
   })
 
+  t.test('an empty body sent with its Content-Type is no body where none is needed, and still refused where one is', async (t) => {
+    for (const type of ['application/json', 'application/json; charset=utf-8', 'application/xml', 'text/xml']) {
+      const headers = { 'content-type': type }
+      const generated = await app.inject({ method: 'POST', url: '/keys', headers, payload: '' })
+      t.equal(generated.statusCode, 200, `${type}: POST /keys (body optional) generates a pair`)
+      t.match(generated.body, /BEGIN OPENSSH PRIVATE KEY/)
+      const deleted = await app.inject({ method: 'DELETE', url: '/keys/nope', headers, payload: '' })
+      t.equal(deleted.statusCode, 404, `${type}: DELETE (no body) reaches its route`)
+      const control = await app.inject({ method: 'POST', url: '/api/machine/1/control', headers, payload: '' })
+      t.equal(control.statusCode, 400, `${type}: a required body left empty is refused`)
+      t.match(json(control.body), { type: /\/problems\/(malformed-body|validation-failed)/ })
+    }
+    const parsed = await app.inject({ method: 'POST', url: '/backends', headers: { 'content-type': 'application/json; charset=utf-8' }, payload: JSON.stringify({ title: 'Charset', provider: 'sandbox', api_key: 'k' }) })
+    t.equal(parsed.statusCode, 201, 'a JSON body with a charset parameter is read as before')
+  })
+
   t.test('406 when nothing acceptable, as a JSON problem', async (t) => {
     const res = await get('text/html')
     t.equal(res.statusCode, 406)
