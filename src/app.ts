@@ -151,7 +151,7 @@ async function registerPlugins (app: ReturnType<typeof createApp>, config: Confi
   })
   await app.register(rateLimiting, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs })
   await app.register(audit)
-  await app.register(retention, { auditRetentionDays: config.auditRetentionDays, everyMs: config.auditPruneIntervalMs })
+  await app.register(retention, { auditRetentionDays: config.auditRetentionDays, scheduleRunRetentionDays: config.scheduleRunRetentionDays, everyMs: config.auditPruneIntervalMs })
 
   // 4. Domain services: the job engine, machine lifecycle, watching and syncing (as jobs), size prices, schedules.
   const worker = config.role !== 'api'

@@ -53,6 +53,8 @@ export interface Config {
   auditRetentionDays: number
   /** How often the audit log is pruned (the first pass comes at most 10 s after start). */
   auditPruneIntervalMs: number
+  /** Schedule runs finished more than this many days ago are deleted with the audit log's pass (0 keeps them). */
+  scheduleRunRetentionDays: number
   /** Absolute base for links (machine API `url`s); absent means taken from each request. */
   publicBaseUrl: string | undefined
   /** The first admin's token on a server with no users; absent means generate and print one. */
@@ -127,6 +129,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 5000),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90),
     auditPruneIntervalMs: integer(env, 'AUDIT_PRUNE_INTERVAL_MS', 3_600_000),
+    scheduleRunRetentionDays: integer(env, 'SCHEDULE_RUN_RETENTION_DAYS', 90),
     publicBaseUrl: env.PUBLIC_BASE_URL === '' ? undefined : env.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     adminToken: env.STRATUS_ADMIN_TOKEN === '' ? undefined : env.STRATUS_ADMIN_TOKEN,
     authCacheMs: integer(env, 'AUTH_CACHE_MS', 5000),

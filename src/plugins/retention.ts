@@ -1,14 +1,16 @@
 import fp from 'fastify-plugin'
 import { pruneAuditLog, retentionCutoff } from '../services/audit-retention.ts'
 import { pruneIdempotencyKeys } from '../services/idempotency-keys.ts'
+import { pruneScheduleRuns } from '../services/schedule-run-retention.ts'
 
 /**
- * Keeps what is kept for a time to that time: the audit log to AUDIT_RETENTION_DAYS (0 keeps it
- * forever) and Idempotency-Keys to their 24 hours. A pass shortly after start, then one every
+ * Keeps what is kept for a time to that time: the audit log to AUDIT_RETENTION_DAYS, finished
+ * schedule runs to SCHEDULE_RUN_RETENTION_DAYS (0 keeps either forever) and Idempotency-Keys to
+ * their 24 hours. A pass shortly after start, then one every
  * `everyMs`, deleting in batches off the request path. Several servers on one database may prune
  * at once; the deletes are idempotent, so that only costs a little work.
  */
-export default fp<{ auditRetentionDays: number, everyMs: number }>(async function retention (app, options) {
+export default fp<{ auditRetentionDays: number, scheduleRunRetentionDays: number, everyMs: number }>(async function retention (app, options) {
   if (options.everyMs <= 0) return
   const { everyMs } = options
   let closing = false
@@ -31,6 +33,7 @@ export default fp<{ auditRetentionDays: number, everyMs: number }>(async functio
   }
   const pass = async (): Promise<boolean> => {
     if (options.auditRetentionDays > 0 && await prune('the audit log', async () => pruneAuditLog(app.db, { before: retentionCutoff(options.auditRetentionDays), shouldStop }))) return true
+    if (options.scheduleRunRetentionDays > 0 && await prune('finished schedule runs', async () => pruneScheduleRuns(app.db, { before: retentionCutoff(options.scheduleRunRetentionDays), shouldStop }))) return true
     return prune('expired idempotency keys', async () => pruneIdempotencyKeys(app.db, { shouldStop }))
   }
   const schedule = (delay: number): void => {
