@@ -1,6 +1,6 @@
 import type { Machine, PrismaClient, Transition } from '../generated/prisma/client.ts'
 import { billingRuleOf, bills, type BillingRule } from '../domain/billing-rules.ts'
-import { machineCost, type MachineCost, type PriceInForce } from '../domain/machine-cost.ts'
+import { machineCost, type MachineCost, type PriceInForce, type StateChange } from '../domain/machine-cost.ts'
 import type { MachineState } from '../domain/machine-states.ts'
 import { ownedBy } from '../domain/ownership.ts'
 import type { Sql, Statement } from '../db/sql.ts'
@@ -47,15 +47,21 @@ type PricedAt = Pick<Machine, 'createdAt' | 'currency'> & { hourlyPrice: HourlyP
  * price recorded with the machine when it was made or adopted is in force from then (machines
  * older than price history, documented).
  */
-export function timelineOf (machine: PricedAt, rows: readonly KeptPrice[]): PriceInForce[] {
+export function timelineOf (machine: PricedAt, rows: readonly KeptPrice[]): readonly PriceInForce[] {
   return timelineFrom(machine, pricesInForce(rows))
 }
 
-/** The same, from the size's prices in force (worked out once for all machines of a size). */
-export function timelineFrom (machine: PricedAt, kept: readonly PriceInForce[]): PriceInForce[] {
+/** The same, from the size's prices in force (worked out once for all machines of a size, and shared by them: read only). */
+export function timelineFrom (machine: PricedAt, kept: readonly PriceInForce[]): readonly PriceInForce[] {
   const recorded: PriceInForce = { from: machine.createdAt, hourlyPrice: sixPlaces(machine.hourlyPrice), currency: machine.currency, source: 'recorded with the machine when it was made or adopted' }
-  return kept.length > 0 && kept[0]!.from <= machine.createdAt ? [...kept] : [recorded, ...kept]
+  return kept.length > 0 && kept[0]!.from <= machine.createdAt ? kept : [recorded, ...kept]
 }
+
+/** A history as SQL aggregates it (json_build_array of state, epoch ms, cloud status per transition), as pricing reads it. */
+export type HistoryTuples = Array<[MachineState, number | string, string | null]>
+
+export const stateChangesOf = (tuples: HistoryTuples | null): StateChange[] =>
+  (tuples ?? []).map(([state, at, providerState]) => ({ state, at: new Date(Number(at)), providerState }))
 
 /** A size's kept changes, oldest first. */
 export async function keptPrices (db: PrismaClient, backendId: string, sizeId: string): Promise<KeptPrice[]> {
@@ -95,7 +101,7 @@ interface CostInputsRow {
   currency: string | null
   provider: string
   settings: unknown
-  history: Array<[MachineState, number, string | null]> | null
+  history: HistoryTuples | null
   prices: Array<[number, string | null, string | null, string]> | null
 }
 
@@ -106,9 +112,8 @@ interface CostInputsRow {
 export async function costOfMachine (sql: Sql, user: Principal, machineId: number, window: { from: Date, to: Date }, now = new Date()): Promise<MachineCostAnswer | undefined> {
   const [row] = await sql.query<CostInputsRow>(COST_INPUTS, [machineId, ownedBy(user).ownerId ?? null])
   if (row === undefined) return undefined
-  const history = (row.history ?? []).map(([state, at, providerState]) => ({ state, at: new Date(at), providerState }))
   const kept = (row.prices ?? []).map(([from, hourlyPrice, currency, source]) => ({ effectiveFrom: new Date(from), hourlyPrice, currency, source }))
   const rule = billingRuleOf(row.provider, row.settings)
-  const cost = machineCost(history, timelineOf(row, kept), rule, window, now)
+  const cost = machineCost(stateChangesOf(row.history), timelineOf(row, kept), rule, window, now)
   return { ...cost, from: window.from, to: window.to, billingNow: bills(rule, row.state, row.providerState), rule }
 }

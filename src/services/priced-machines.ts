@@ -1,9 +1,8 @@
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts'
-import type { MachineState } from '../domain/machine-states.ts'
 import { billingRuleOf, type BillingRule } from '../domain/billing-rules.ts'
 import type { PriceInForce, StateChange } from '../domain/machine-cost.ts'
 import { ownedBy } from '../domain/ownership.ts'
-import { pricesInForce, timelineFrom } from './machine-costs.ts'
+import { pricesInForce, stateChangesOf, timelineFrom, type HistoryTuples } from './machine-costs.ts'
 
 /** What pricing and grouping read of a machine. */
 const MACHINE_FIELDS = {
@@ -21,7 +20,7 @@ const MACHINE_FIELDS = {
 export type PricedFields = Prisma.MachineGetPayload<{ select: typeof MACHINE_FIELDS }>
 
 /** A machine with what prices it: its history, the prices in force for its size, its cloud's rule. */
-export interface PricedMachine { machine: PricedFields, history: StateChange[], timeline: PriceInForce[], rule: BillingRule }
+export interface PricedMachine { machine: PricedFields, history: StateChange[], timeline: readonly PriceInForce[], rule: BillingRule }
 
 /**
  * Where a machine's history must begin for [from, ...) to be priced exactly. A per-second rule
@@ -58,7 +57,7 @@ export async function pricedWhere (db: PrismaClient, where: Prisma.MachineWhereI
   const [transitions, prices] = await Promise.all([
     // One row a machine, its history as JSON (state, epoch ms, cloud status): a few thousand rows
     // to decode instead of a hundred thousand.
-    db.$queryRaw<Array<{ machineId: number, history: Array<[MachineState, number, string | null]> }>>`
+    db.$queryRaw<Array<{ machineId: number, history: HistoryTuples }>>`
       SELECT machine_id AS "machineId", json_agg(json_build_array(state, (extract(epoch FROM at) * 1000)::bigint, provider_state) ORDER BY at, id) AS history
       FROM (
         SELECT machine_id, to_state::text AS state, at, provider_state, id FROM transitions
@@ -78,7 +77,7 @@ export async function pricedWhere (db: PrismaClient, where: Prisma.MachineWhereI
   const inForceOf = new Map([...groupBy(prices, (row) => `${row.backendId}\u0000${row.sizeId}`)].map(([key, rows]) => [key, pricesInForce(rows)]))
   return machines.map((machine, i) => ({
     machine,
-    history: (historyOf.get(machine.id) ?? []).map(([state, at, providerState]) => ({ state, at: new Date(Number(at)), providerState })),
+    history: stateChangesOf(historyOf.get(machine.id) ?? null),
     timeline: timelineFrom(machine, inForceOf.get(`${machine.backendId}\u0000${machine.size ?? ''}`) ?? []),
     rule: rules[i]!
   }))

@@ -38,13 +38,19 @@ function holdingHandler () {
   }
 }
 
-test('a job waiting behind its key\'s running one does not hold back the jobs of other keys', async (t) => {
+/** An engine working the queue with `loops` loops, its job a1 (key a) running and held there. */
+async function withKeyARunning (t: Test, loops: number) {
   const { engine, errors } = await engineFor(t)
   const work = holdingHandler()
   work.hold('a')
-  await engine.work('work', 2, work.handler)
+  await engine.work('work', loops, work.handler)
   await engine.send('work', { key: 'a', n: 1 }, { key: 'a' })
   await eventually(async () => work.started.includes('a1'))
+  return { engine, errors, work }
+}
+
+test('a job waiting behind its key\'s running one does not hold back the jobs of other keys', async (t) => {
+  const { engine, errors, work } = await withKeyARunning(t, 2)
   // a's follow-up waits (stately: one waiting, one running); b's job comes after it.
   await engine.send('work', { key: 'a', n: 2 }, { key: 'a' })
   await engine.send('work', { key: 'b', n: 1 }, { key: 'b' })
@@ -58,12 +64,7 @@ test('a job waiting behind its key\'s running one does not hold back the jobs of
 })
 
 test('asking again for a key that already waits is dropped, and the one waiting job runs once', async (t) => {
-  const { engine, errors } = await engineFor(t)
-  const work = holdingHandler()
-  work.hold('a')
-  await engine.work('work', 4, work.handler)
-  await engine.send('work', { key: 'a', n: 1 }, { key: 'a' })
-  await eventually(async () => work.started.includes('a1'))
+  const { engine, errors, work } = await withKeyARunning(t, 4)
   for (let n = 2; n <= 50; n++) await engine.send('work', { key: 'a', n }, { key: 'a' })
   work.release('a')
   await eventually(async () => work.done.length === 2, 3000)
