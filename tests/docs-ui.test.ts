@@ -44,7 +44,10 @@ t.test('Swagger UI authorizes with a bearer token and calls the API', { skip: ex
   await bearerForm.locator('button.btn-done').click()
 
   await operation.locator('button.execute').click()
-  await page.waitForFunction("document.querySelector('.live-responses-table tbody .response-col_status')?.textContent?.trim() === '200'")
+  // A locator waits without evaluating strings in the page: a string given to waitForFunction is
+  // eval'd at each poll after the first, which the page's CSP (no 'unsafe-eval') refuses, so it
+  // failed whenever the answer was not there at once.
+  await operation.locator('.live-responses-table tbody .response-col_status', { hasText: /^\s*200\s*$/ }).first().waitFor()
   t.equal((await status.innerText()).trim(), '200', 'after Authorize: 200')
   t.match(await operation.locator('.live-responses-table tbody .response-col_description').first().innerText(), /"url"/)
   t.match(await operation.locator('.curl-command').innerText(), /Authorization: Bearer stratus_/, 'the request carried the token')
