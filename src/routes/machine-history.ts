@@ -8,7 +8,7 @@ import { problemResponses } from '../schemas/problem.ts'
 import { findMachine, findMachineAt, type MachineWithBackend } from '../services/lookup.ts'
 import type { Principal } from '../services/token-verifier.ts'
 import { notFound } from '../problems.ts'
-import { costOfMachine, machineHistory } from '../services/machine-costs.ts'
+import { costOfMachine, machineHistory, type MachineRef } from '../services/machine-costs.ts'
 import { costWindow } from '../services/cost-report.ts'
 import type { MachineState } from '../domain/machine-states.ts'
 
@@ -26,11 +26,11 @@ const machineHistoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }))
   })
 
-  const cost = async (user: Principal, machineId: number, query: { from?: string, to?: string }, words: Vocabulary) => {
+  const cost = async (user: Principal, machine: MachineRef, query: { from?: string, to?: string }, words: Vocabulary) => {
     const now = new Date()
     const { from, to } = costWindow(query, now)
-    const answer = await costOfMachine(app.sql, user, machineId, { from, to }, now)
-    if (answer === undefined) throw notFound(`machine ${machineId}`)
+    const answer = await costOfMachine(app.sql, user, machine, { from, to }, now)
+    if (answer === undefined) throw notFound('id' in machine ? `machine ${machine.id}` : `machine ${machine.providerId} of backend ${machine.backendId}`)
     return {
       from: from.toISOString(),
       to: to.toISOString(),
@@ -68,7 +68,7 @@ const machineHistoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: CostQuery,
       response: { 200: GateMachineCost, ...problemResponses(400, 404, 422) }
     }
-  }, async (request) => cost(actor(request), request.params.id, request.query, MACHINE_API))
+  }, async (request) => cost(actor(request), { id: request.params.id }, request.query, MACHINE_API))
 
   app.get('/backends/:backend_id/machines/:machine_id/transitions', {
     schema: { operationId: 'listMachineTransitions', tags: ['machines (backends API)'], summary: 'Machine history', description: 'Every recorded state change, oldest first, in the backends API\'s states.', params: MachineParams, response: { 200: MistTransitionList, ...problemResponses(400, 404) } }
@@ -84,7 +84,7 @@ const machineHistoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: CostQuery,
       response: { 200: MistMachineCost, ...problemResponses(400, 404, 422) }
     }
-  }, async (request) => cost(actor(request), (await findMachineAt(app.db, actor(request), request.params.backend_id, request.params.machine_id)).id, request.query, BACKENDS_API))
+  }, async (request) => cost(actor(request), { backendId: request.params.backend_id, providerId: request.params.machine_id }, request.query, BACKENDS_API))
 }
 
 export default machineHistoryRoutes

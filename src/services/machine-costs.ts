@@ -79,10 +79,11 @@ export interface MachineCostAnswer extends MachineCost {
  * What pricing one machine reads, in one prepared statement (the route's hot read, as the
  * machine API's details are: Prisma's per-query cost was most of the answer's time): the
  * machine as its owner (or an administrator) may see it, its backend's provider and settings,
- * its history and its size's kept prices, oldest first.
+ * its history and its size's kept prices, oldest first. `where` names the machine as each
+ * dialect's path does, the owner being the last parameter.
  */
-const COST_INPUTS: Statement = {
-  name: 'machine-cost-inputs',
+const costInputs = (name: string, where: string): Statement => ({
+  name,
   text: `SELECT m.state::text AS state, m.provider_state AS "providerState", m.created_at AS "createdAt", m.hourly_price::text AS "hourlyPrice", m.currency,
       b.provider, b.settings,
       (SELECT json_agg(json_build_array(t.to_state, (extract(epoch FROM t.at) * 1000)::bigint, t.provider_state) ORDER BY t.at, t.id)
@@ -90,8 +91,16 @@ const COST_INPUTS: Statement = {
       (SELECT json_agg(json_build_array((extract(epoch FROM p.effective_from) * 1000)::bigint, p.hourly_price::text, p.currency, p.source) ORDER BY p.effective_from, p.id)
         FROM size_prices p WHERE p.backend_id = m.backend_id AND p.size_id = m.size) AS prices
     FROM machines m JOIN backends b ON b.id = m.backend_id
-    WHERE m.id = $1 AND ($2::text IS NULL OR m.owner_id = $2)`
-}
+    WHERE ${where}`
+})
+
+/** The machine API's integer id ($1). */
+const COST_INPUTS_BY_ID = costInputs('machine-cost-inputs', 'm.id = $1 AND ($2::text IS NULL OR m.owner_id = $2)')
+/** The backends API's path: a backend still kept ($1) and the cloud's machine id ($2), as findMachineAt reads it. */
+const COST_INPUTS_AT = costInputs('machine-cost-inputs-at', 'm.backend_id = $1 AND m.provider_id = $2 AND b.deleted_at IS NULL AND ($3::text IS NULL OR m.owner_id = $3)')
+
+/** A machine as either dialect's path names it. */
+export type MachineRef = { id: number } | { backendId: string, providerId: string }
 
 interface CostInputsRow {
   state: MachineState
@@ -109,8 +118,11 @@ interface CostInputsRow {
  * What the machine cost within [from, to): its history priced by its provider's rule and the
  * prices in force; undefined when the user may not see it (or there is no such machine).
  */
-export async function costOfMachine (sql: Sql, user: Principal, machineId: number, window: { from: Date, to: Date }, now = new Date()): Promise<MachineCostAnswer | undefined> {
-  const [row] = await sql.query<CostInputsRow>(COST_INPUTS, [machineId, ownedBy(user).ownerId ?? null])
+export async function costOfMachine (sql: Sql, user: Principal, machine: MachineRef, window: { from: Date, to: Date }, now = new Date()): Promise<MachineCostAnswer | undefined> {
+  const owner = ownedBy(user).ownerId ?? null
+  const [row] = 'id' in machine
+    ? await sql.query<CostInputsRow>(COST_INPUTS_BY_ID, [machine.id, owner])
+    : await sql.query<CostInputsRow>(COST_INPUTS_AT, [machine.backendId, machine.providerId, owner])
   if (row === undefined) return undefined
   const kept = (row.prices ?? []).map(([from, hourlyPrice, currency, source]) => ({ effectiveFrom: new Date(from), hourlyPrice, currency, source }))
   const rule = billingRuleOf(row.provider, row.settings)

@@ -67,6 +67,20 @@ t.test('a window cuts the intervals; to before from is 422; another user\'s mach
   const other = await createUser(app, 'someone-else')
   t.equal((await other.inject({ method: 'GET', url: `/api/machine/${machine.id}/cost` })).statusCode, 404)
   t.equal((await other.inject({ method: 'GET', url: `/api/machine/${machine.id}/transitions` })).statusCode, 404)
+  t.equal((await other.inject({ method: 'GET', url: `/backends/${backend}/machines/${machine.providerId}/cost` })).statusCode, 404, 'nor through the backends API')
+  const unknown = await app.inject({ method: 'GET', url: `/backends/${backend}/machines/no-such-machine/cost` })
+  t.equal(unknown.statusCode, 404)
+  t.match(json(unknown.body).detail, /no-such-machine of backend/, 'named as its path names it')
+})
+
+t.test('a deleted backend\'s machines have no cost through the backends API (as every other path of it)', async (t) => {
+  const gone = await addSandboxBackend(app)
+  const doomed = await createMachine(app, gone, key)
+  const path = `/backends/${gone}/machines/${doomed.providerId}/cost`
+  t.equal((await app.inject({ method: 'GET', url: path })).statusCode, 200, 'while its backend is kept')
+  await app.db.backend.update({ where: { id: gone }, data: { deletedAt: new Date() } })
+  t.equal((await app.inject({ method: 'GET', url: path })).statusCode, 404)
+  t.equal((await app.inject({ method: 'GET', url: `/backends/${gone}/machines/${doomed.providerId}/transitions` })).statusCode, 404, 'as its history')
 })
 
 t.test('the size catalog keeps a price only when it changes', async (t) => {
