@@ -29,13 +29,12 @@ export async function startServer (t: Teardown, env: Record<string, string> = {}
     t.teardown(() => database.drop())
     databaseUrl = database.url
   }
-  // As production starts it: tap hands every child process its module recorder in NODE_OPTIONS
-  // (@tapjs/processinfo, which reads every file loaded), and env drops it. It cost each server
-  // seconds of CPU, with dozens of servers a run.
-  const server = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, '--import', 'tsx', 'src/server.ts'], {
+  const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     env: {
       // Certificates are checked as in production: the test CA is trusted only through NODE_EXTRA_CA_CERTS.
       ...withoutInsecureTls(process.env),
+      // As production starts it: without tap's module recorder (a developer's own options stay).
+      NODE_OPTIONS: withoutTapRecorder(process.env.NODE_OPTIONS),
       DATABASE_URL: databaseUrl,
       STRATUS_SECRET_KEY: TEST_SECRET_KEY,
       STRATUS_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
@@ -154,4 +153,21 @@ export async function until<T> (what: string, check: () => Promise<T | undefined
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
+}
+
+/**
+ * NODE_OPTIONS without the module recorder tap hands every child process (@tapjs/processinfo,
+ * which reads every file loaded: seconds of CPU per server, with dozens of servers a run).
+ */
+export function withoutTapRecorder (options = ''): string {
+  const tokens = options.match(/"(?:[^"\\]|\\.)*"|\S+/g) ?? []
+  const isRecorder = (token: string | undefined): boolean => token?.includes('@tapjs/processinfo') === true
+  const kept: string[] = []
+  for (let i = 0; i < tokens.length; i++) {
+    if (isRecorder(tokens[i])) continue
+    // The flag and its value as two tokens: --import "file:///…/@tapjs/processinfo/…".
+    if (/^"?--(import|loader|experimental-loader|require)"?$/.test(tokens[i]!) && isRecorder(tokens[i + 1])) { i++; continue }
+    kept.push(tokens[i]!)
+  }
+  return kept.join(' ')
 }
