@@ -54,11 +54,11 @@ test('a job waiting behind its key\'s running one does not hold back the jobs of
   // a's follow-up waits (stately: one waiting, one running); b's job comes after it.
   await engine.send('work', { key: 'a', n: 2 }, { key: 'a' })
   await engine.send('work', { key: 'b', n: 1 }, { key: 'b' })
-  await eventually(async () => work.done.includes('b1'), 3000)
+  await eventually(async () => work.done.includes('b1'), 10_000)
   t.same(work.done, ['b1'], "b's job ran while a's first was still running")
   t.notOk(work.started.includes('a2'), "a's follow-up did not start beside a's running job")
   work.release('a')
-  await eventually(async () => work.done.includes('a2'), 3000)
+  await eventually(async () => work.done.includes('a2'), 10_000)
   t.same(work.done, ['b1', 'a1', 'a2'], "a's follow-up ran once a's first had finished")
   t.same(errors, [], 'nothing was reported as an error')
 })
@@ -67,7 +67,7 @@ test('asking again for a key that already waits is dropped, and the one waiting 
   const { engine, errors, work } = await withKeyARunning(t, 4)
   for (let n = 2; n <= 50; n++) await engine.send('work', { key: 'a', n }, { key: 'a' })
   work.release('a')
-  await eventually(async () => work.done.length === 2, 3000)
+  await eventually(async () => work.done.length === 2, 10_000)
   // Give any extra job time to show up.
   await new Promise((resolve) => setTimeout(resolve, 500))
   t.same(work.done, ['a1', 'a2'], 'the first follow-up waited; the 48 after it were dropped')
