@@ -189,6 +189,12 @@ export interface StateChange {
   providerAt?: Date | null
   /** A change of the cloud's status alone (our state stays): written only while the record still has this one. */
   fromProviderState?: string
+  /**
+   * A pass's change: written only if the machine has not moved since the pass read it. Its state
+   * alone would let a stale listing through once the machine had gone away and come back (a
+   * reboot settled by another pass: rebooting, running, then this pass's rebooting again).
+   */
+  fromLastTransition?: Date
 }
 
 export interface MachineDetails { publicIps: string[], privateIps: string[], publicUrl: string | null, extra: unknown }
@@ -216,13 +222,14 @@ export async function applyTransitions (db: Db, changes: readonly StateChange[],
     provider_state: change.providerState ?? null,
     provider_at: change.providerAt ?? null,
     guarded: change.fromProviderState !== undefined,
-    from_provider: change.fromProviderState ?? null
+    from_provider: change.fromProviderState ?? null,
+    from_last_transition: change.fromLastTransition ?? null
   }))
   const moved = await db.$queryRaw<Array<{ id: number, transition_id: bigint }>>`
     WITH c AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id int, from_state machine_state, to_state machine_state, detail text, cause transition_cause,
         gone boolean, public_ips text[], private_ips text[], public_url text, extra jsonb, claim boolean,
-        provider_state text, provider_at timestamptz, guarded boolean, from_provider text)
+        provider_state text, provider_at timestamptz, guarded boolean, from_provider text, from_last_transition timestamptz)
     ), moved AS (
       UPDATE machines m SET
         state = c.to_state,
@@ -238,6 +245,7 @@ export async function applyTransitions (db: Db, changes: readonly StateChange[],
         missing_passes = 0,
         provider_state = COALESCE(c.provider_state, m.provider_state)
       FROM c WHERE m.id = c.id AND m.state = c.from_state AND (NOT c.guarded OR m.provider_state IS NOT DISTINCT FROM c.from_provider)
+        AND (c.from_last_transition IS NULL OR m.last_transition = c.from_last_transition)
       RETURNING m.id, c.from_state, c.to_state, c.detail, c.cause, c.provider_state, c.provider_at
     ), history AS (
       INSERT INTO transitions (machine_id, from_state, to_state, at, cause, detail, provider_state, provider_at)
@@ -304,14 +312,17 @@ export async function undoClaim (db: PrismaClient, claimed: ClaimedMachine, reas
 
 export interface DetailChange extends MachineDetails {
   machineId: number
+  /** The state and the time of the last move the pass read: the details are written only while both stand. */
   state: MachineState
+  lastTransition: Date
   /** The cloud's status, where the listing gives one (recorded without a history row: a first sighting, or a move in progress). */
   providerState?: string
 }
 
 /**
  * Details that changed (addresses that appear after boot, the provider's extra), in one statement
- * for the whole pass, each conditional on the state read so a concurrent transition wins. Being
+ * for the whole pass, each conditional on the machine not having moved since it was read, so a
+ * concurrent transition wins. Being
  * seen again also clears a machine's missing count.
  */
 export async function applyDetails (db: Db, changes: readonly DetailChange[], at = new Date()): Promise<void> {
@@ -319,6 +330,7 @@ export async function applyDetails (db: Db, changes: readonly DetailChange[], at
   const rows = changes.map((change) => ({
     id: change.machineId,
     state: change.state,
+    last_transition: change.lastTransition,
     public_ips: change.publicIps,
     private_ips: change.privateIps,
     public_url: change.publicUrl,
@@ -328,8 +340,8 @@ export async function applyDetails (db: Db, changes: readonly DetailChange[], at
   await db.$executeRaw`
     UPDATE machines m SET public_ips = c.public_ips, private_ips = c.private_ips, public_url = c.public_url, extra = c.extra,
       missing_passes = 0, updated_at = ${at}, provider_state = COALESCE(c.provider_state, m.provider_state)
-    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS c(id int, state machine_state, public_ips text[], private_ips text[], public_url text, extra jsonb, provider_state text)
-    WHERE m.id = c.id AND m.state = c.state`
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS c(id int, state machine_state, last_transition timestamptz, public_ips text[], private_ips text[], public_url text, extra jsonb, provider_state text)
+    WHERE m.id = c.id AND m.state = c.state AND m.last_transition = c.last_transition`
 }
 
 /** Machines missing from a complete listing: counted, so that two misses in a row destroy them. */

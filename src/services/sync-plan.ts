@@ -146,11 +146,12 @@ export function planPass<I extends IntentView> (input: PassInput<I>): PassPlan<I
           details: detailsOf(seen),
           providerState: seen.providerState,
           providerAt: seen.providerStateAt ?? null,
-          fromProviderState: record.providerState ?? undefined
+          fromProviderState: record.providerState ?? undefined,
+          fromLastTransition: record.lastTransition
         })
       } else if (seen !== null && detailsDiffer(record, seen)) {
         const patch = detailsOf(seen)
-        plan.details.push({ machineId: record.id, state: record.state, ...patch, providerState: seen.providerState })
+        plan.details.push({ machineId: record.id, state: record.state, lastTransition: record.lastTransition, ...patch, providerState: seen.providerState })
         plan.kept.push({ ...record, ...patch, extra: seen.extra as Machine['extra'], missingPasses: 0, providerState: seen.providerState ?? record.providerState })
       } else plan.kept.push(record)
     } else {
@@ -161,6 +162,7 @@ export function planPass<I extends IntentView> (input: PassInput<I>): PassPlan<I
         from: record.state,
         to,
         cause,
+        fromLastTransition: record.lastTransition,
         ...(failed === null ? {} : { detail: failed }),
         ...(seen === null
           ? { detail: failed ?? 'the provider no longer knows the machine' }

@@ -69,3 +69,30 @@ t.test('a watch queued by one machine\'s action does not lend its cause to anoth
   t.match(await last(other.id), { fromState: 'running', toState: 'stopped', cause: 'provider_sync' }, 'the other moved by itself: provider_sync')
   t.equal((await app.db.machine.findUniqueOrThrow({ where: { id: other.id } })).lastError, 'reboot: refused earlier', 'and keeps its last_error')
 })
+
+t.test('a listing that went stale while another pass settled the machine writes nothing: the machine moved since it was read (A, B, A)', async (t) => {
+  const app = await buildTestApp(t, { pollIntervalMs: 60_000, role: 'api' })
+  const backendId = await addSandboxBackend(app, { boot_delay_ms: 60_000 })
+  const key = await addKey(app)
+  const machine = await createMachine(app, backendId, key, { name: 'rebooted' })
+  await app.db.sandboxInstance.update({ where: { id: machine.providerId }, data: { state: 'running', target: null, settlesAt: null } })
+  const backend = await app.db.backend.findUniqueOrThrow({ where: { id: backendId } })
+  const sandbox = app.providers.driverFor(backend)
+  await syncBackend(app.db, sandbox, backend, OPTIONS)
+  // This pass reads the record (running), then lists while a reboot is under way; before it
+  // writes, the reboot ends and another pass records the machine running again.
+  const slow: ProviderDriver = Object.assign(Object.create(sandbox) as ProviderDriver, {
+    listMachines: async () => {
+      t.equal((await app.inject({ method: 'POST', url: `/backends/${backendId}/machines/${machine.providerId}`, payload: { action: 'reboot' } })).statusCode, 202)
+      const listed = await sandbox.listMachines()
+      await app.db.sandboxInstance.update({ where: { id: machine.providerId }, data: { state: 'running', target: null, settlesAt: null } })
+      await syncBackend(app.db, sandbox, backend, OPTIONS)
+      return listed
+    }
+  })
+  const result = await syncBackend(app.db, slow, backend, OPTIONS)
+  const history = await app.db.transition.findMany({ where: { machineId: machine.id }, orderBy: { id: 'asc' } })
+  t.same(history.map((row) => row.toState), ['pending', 'running', 'rebooting', 'running'], 'one reboot, once')
+  t.equal((await app.db.machine.findUniqueOrThrow({ where: { id: machine.id } })).state, 'running')
+  t.same(result.machines.map((row) => row.state), ['running'], 'the pass answers the machine as it now stands')
+})
