@@ -351,9 +351,14 @@ export async function countMissing (db: Db, machineIds: readonly number[]): Prom
     WHERE id = ANY(${[...machineIds]}::int[]) AND state <> 'terminated'`
 }
 
-/** The cloud's operation of an accepted action, kept while the machine is still in the state the action put it in. */
-export async function recordOperation (db: Db, claimed: Machine, operation: string): Promise<void> {
-  await db.machine.updateMany({ where: { id: claimed.id, state: claimed.state }, data: { operation } })
+/**
+ * The cloud's operation of an accepted action, kept while the machine is still where the claim
+ * put it: in its state, not moved since (a pass that settled it and a second action of the same
+ * kind meanwhile would otherwise be handed this one's operation).
+ */
+export async function recordOperation (db: Db, claimed: Machine, operation: string): Promise<boolean> {
+  const { count } = await db.machine.updateMany({ where: { id: claimed.id, state: claimed.state, lastTransition: claimed.lastTransition }, data: { operation } })
+  return count === 1
 }
 
 /** Forgets ended operations, each only if it is still the machine's (no newer action's). */

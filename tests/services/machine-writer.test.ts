@@ -1,6 +1,6 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
-import { applyTransitions, claim, insertMachines, machineFromCloud } from '../../src/services/machine-writer.ts'
+import { applyTransitions, claim, insertMachines, machineFromCloud, recordOperation } from '../../src/services/machine-writer.ts'
 import { addSandboxBackend, buildTestApp } from '../helper.ts'
 import type { ProviderMachine } from '../../src/providers/driver.ts'
 
@@ -42,4 +42,20 @@ t.test('the machine writer\'s rules, each written once', async (t) => {
   const gone = await applyTransitions(app.db, [{ machineId: row.id, from: 'destroying', to: 'terminated', cause: 'api_action' }])
   t.ok(gone[0]!.machine.destroyedAt instanceof Date, 'terminated: destroyed_at is set')
   t.same(gone[0]!.machine.publicIps, [], 'a machine gone keeps no addresses')
+})
+
+t.test('an accepted action\'s operation is kept only while the machine stands where its claim put it', async (t) => {
+  const app = await buildTestApp(t)
+  const backend = await app.db.backend.findUniqueOrThrow({ where: { id: await addSandboxBackend(app) } })
+  const [row] = await insertMachines(app.db, [machineFromCloud(backend, found('op-1'), randomUUID(), 'vm')], { cause: 'provider_sync', detail: 'adopted' })
+  const reboot = { machineId: row!.id, from: ['running'] as const, to: 'rebooting' as const, cause: 'api_action' as const, detail: 'reboot' }
+  const first = await claim(app.db, reboot)
+  t.ok(await recordOperation(app.db, first!.machine, 'op-first'), 'kept while the claim stands')
+  // Before a second reboot's call returns, a pass settles the first and the second is claimed: rebooting, running, rebooting.
+  await applyTransitions(app.db, [{ machineId: row!.id, from: 'rebooting', to: 'running', cause: 'api_action', fromLastTransition: first!.machine.lastTransition }])
+  await new Promise((resolve) => setTimeout(resolve, 5))
+  const second = await claim(app.db, reboot)
+  t.notOk(await recordOperation(app.db, first!.machine, 'op-stale'), 'the first claim\'s operation does not land on the second')
+  t.equal((await app.db.machine.findUniqueOrThrow({ where: { id: row!.id } })).operation, 'op-first')
+  t.ok(await recordOperation(app.db, second!.machine, 'op-second'))
 })
