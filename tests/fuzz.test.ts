@@ -66,7 +66,10 @@ t.test('fuzzing every route: no 5xx, no record written by a refused request', as
   const hostile = fc.constantFrom('\u0000', 'a\u0000b', '\u0001', '\uFFFE', 'x\uFFFF', '\u001b[0m', 'a'.repeat(101), 'a'.repeat(257))
   const weird = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary', maxLength: 8 }), hostile,
     fc.constantFrom('0', '-1', '99999999999999999999', '1e3', '%00', '..%2F..', '%ZZ', 'a'.repeat(300), '__proto__', 'constructor'))
-  const param = (name: string) => mostly(fc.constant(known[name as keyof typeof known] ?? 'x'), weird)
+  // "." and ".." are dot segments, which every client resolves away (RFC 3986 5.2.4) before the
+  // request is sent: /machines/./transitions is /machines/transitions, another route. No value a
+  // client can send in a path segment.
+  const param = (name: string) => mostly(fc.constant(known[name as keyof typeof known] ?? 'x'), weird.filter((value) => value !== '.' && value !== '..'))
   const accept = mostly(fc.constantFrom('application/json', 'application/xml', 'text/xml', '*/*'),
     fc.oneof(fc.constantFrom('text/html', 'application/xml;q=0.5, application/json;q=0.6', 'application/*;q=abc', ''), fc.string()))
   const authorization = fc.oneof(
