@@ -4,13 +4,13 @@ import { Type } from '@sinclair/typebox'
 import { GATE_CONTROL_ACTIONS } from '../domain/lifecycle.ts'
 import { actor } from '../plugins/auth.ts'
 import { GATE_STATES, machineStatesFor } from '../domain/machine-states.ts'
-import { archivedMachine, notFound } from '../problems.ts'
+import { archivedMachine } from '../problems.ts'
 import { toGateMachine, toGateSummary } from '../representations/gate-machine.ts'
 import {
   GateControlBody, GateMachine, GateMachineList, GateMachineListQuery, GateMachineParams, GateRenameBody
 } from '../schemas/gate-machine.ts'
 import { PROVIDER_PROBLEMS, problemResponses } from '../schemas/problem.ts'
-import { findMachine } from '../services/lookup.ts'
+import { findMachine, machineNotFound } from '../services/lookup.ts'
 import { readMachineDetails, readMachineSummaries } from '../services/machine-reads.ts'
 import { MACHINE_API } from '../domain/vocabulary.ts'
 
@@ -46,7 +46,7 @@ const machineApi: FastifyPluginAsyncTypebox<{ publicBaseUrl: string | undefined 
     }
   }, async (request) => {
     const machine = await readMachineDetails(app.sql, actor(request), request.params.id)
-    if (machine === undefined) throw notFound(`machine ${request.params.id}`)
+    if (machine === undefined) throw machineNotFound({ id: request.params.id })
     return toGateMachine(machine, app.secrets)
   })
 

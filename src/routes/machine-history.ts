@@ -5,10 +5,9 @@ import { GateMachineParams } from '../schemas/gate-machine.ts'
 import { MachineParams } from '../schemas/mist-machine.ts'
 import { CostQuery, GateMachineCost, GateTransitionList, MistMachineCost, MistTransitionList } from '../schemas/machine-cost.ts'
 import { problemResponses } from '../schemas/problem.ts'
-import { findMachine, findMachineAt, type MachineWithBackend } from '../services/lookup.ts'
+import { findMachine, findMachineAt, machineNotFound, type MachineRef, type MachineWithBackend } from '../services/lookup.ts'
 import type { Principal } from '../services/token-verifier.ts'
-import { notFound } from '../problems.ts'
-import { costOfMachine, machineHistory, type MachineRef } from '../services/machine-costs.ts'
+import { costOfMachine, machineHistory } from '../services/machine-costs.ts'
 import { costWindow } from '../services/cost-report.ts'
 import type { MachineState } from '../domain/machine-states.ts'
 
@@ -30,7 +29,7 @@ const machineHistoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const now = new Date()
     const { from, to } = costWindow(query, now)
     const answer = await costOfMachine(app.sql, user, machine, { from, to }, now)
-    if (answer === undefined) throw notFound('id' in machine ? `machine ${machine.id}` : `machine ${machine.providerId} of backend ${machine.backendId}`)
+    if (answer === undefined) throw machineNotFound(machine)
     return {
       from: from.toISOString(),
       to: to.toISOString(),

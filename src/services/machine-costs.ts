@@ -5,6 +5,7 @@ import type { MachineState } from '../domain/machine-states.ts'
 import { ownedBy } from '../domain/ownership.ts'
 import type { Sql, Statement } from '../db/sql.ts'
 import type { Principal } from './token-verifier.ts'
+import type { MachineRef } from './lookup.ts'
 
 /** A machine's history, oldest first: every transition recorded for it. */
 export async function machineHistory (db: PrismaClient, machineId: number): Promise<Transition[]> {
@@ -98,9 +99,6 @@ const costInputs = (name: string, where: string): Statement => ({
 const COST_INPUTS_BY_ID = costInputs('machine-cost-inputs', 'm.id = $1 AND ($2::text IS NULL OR m.owner_id = $2)')
 /** The backends API's path: a backend still kept ($1) and the cloud's machine id ($2), as findMachineAt reads it. */
 const COST_INPUTS_AT = costInputs('machine-cost-inputs-at', 'm.backend_id = $1 AND m.provider_id = $2 AND b.deleted_at IS NULL AND ($3::text IS NULL OR m.owner_id = $3)')
-
-/** A machine as either dialect's path names it. */
-export type MachineRef = { id: number } | { backendId: string, providerId: string }
 
 interface CostInputsRow {
   state: MachineState
